@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class JpkiConfig(AppConfig):
     name = "jpki"
     verbose_name = _("電子証明書")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .roles import sync_roles
+
+        def _sync(sender, using="default", **kwargs):
+            if sender.name == "letters" or sender.name == self.name:
+                sync_roles(using=using)
+
+        post_migrate.connect(_sync, dispatch_uid="jpki_sync_roles")

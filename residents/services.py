@@ -1,0 +1,102 @@
+"""Register events (住民記録の異動) as far as they concern the counter: every write goes through here."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jpki import services as jpki_services
+
+from .models import Resident
+
+BASIC_INFO_FIELDS = ("name", "birth_date", "sex", "address_town", "address_block", "address_building")
+EDITABLE_FIELDS = BASIC_INFO_FIELDS + (
+    "name_kana", "alias_name", "postal_code", "residence_status", "period_of_stay_ends_on", "is_adult_ward",
+)
+REQUIRED_FIELDS = ("name", "name_kana", "birth_date", "sex", "postal_code", "address_town")
+FIELD_LABELS = {
+    "name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日", "sex": "性別", "postal_code": "郵便番号",
+    "address_town": "住所（町域まで）",
+}
+
+
+def _clean(resident: Resident) -> None:
+    """Model validation with the field-level Japanese messages (constraints included)."""
+    resident.full_clean(exclude=["name_search", "kana_search"])
+    if resident.birth_date and resident.birth_date > timezone.localdate():
+        raise ValidationError({"birth_date": "生年月日が未来の日付になっています。"})
+
+
+def resident_register(*, actor, reason: str, **fields) -> Resident:
+    """Register a resident (住民登録, as copied from the register)."""
+    reason = jpki_services._require_reason(reason)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
+    missing = {f: f"{FIELD_LABELS[f]}を入力してください。" for f in REQUIRED_FIELDS if not fields.get(f)}
+    if missing:
+        raise ValidationError(missing)
+    resident = Resident(**fields)
+    _clean(resident)
+    with transaction.atomic():
+        jpki_services._save(resident, actor, reason)
+    return resident
+
+
+def resident_change_basic_info(*, resident: Resident, actor, reason: str, at: datetime | None = None, **changes):
+    """Record a change of the register (address move, name change ...). A change of any of the
+    基本4情報 revokes the signing certificate; the user certificate survives. Returns what was revoked."""
+    reason = jpki_services._require_reason(reason)
+    at = jpki_services._now(at)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+    try:
+        with transaction.atomic():
+            current = Resident.objects.select_for_update().get(pk=resident.pk)
+            if not current.is_registered:
+                raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+            changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+            if not changed:
+                raise ValidationError({"__all__": "変更された項目がありません。"})
+            for key, value in changed.items():
+                setattr(current, key, value)
+            _clean(current)
+            jpki_services._save(current, actor, reason)
+            revoked = []
+            if set(changed) & set(BASIC_INFO_FIELDS):
+                revoked = jpki_services.revoke_signing_for_basic_info_change(
+                    resident=current, at=at, actor=actor, reason=reason
+                )
+    except IntegrityError as exc:
+        raise ValidationError({"__all__": jpki_services.MSG_CONCURRENT}) from exc
+    resident.refresh_from_db()
+    return revoked
+
+
+def resident_record_departure(*, resident: Resident, status: str, on: date, actor, reason: str, at: datetime | None = None):
+    """Death, moving out (転出), moving abroad (国外転出) or removal: the signing certificate is revoked;
+    on death or moving abroad the card ends and the user certificate with it."""
+    reason = jpki_services._require_reason(reason)
+    at = jpki_services._now(at)
+    if status not in jpki_services.REASON_DEPARTURE:
+        raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
+    if on is None or on > timezone.localdate(at):
+        raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
+    try:
+        with transaction.atomic():
+            current = Resident.objects.select_for_update().get(pk=resident.pk)
+            if not current.is_registered:
+                raise ValidationError({"status": f"既に「{current.get_status_display()}」として記録されています。"})
+            current.status = status
+            current.status_changed_on = on
+            jpki_services._save(current, actor, reason)
+            revoked = jpki_services.end_certificates_for_departure(
+                resident=current, status=status, at=at, actor=actor, reason=reason
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"__all__": jpki_services.MSG_CONCURRENT}) from exc
+    resident.refresh_from_db()
+    return revoked

@@ -1,0 +1,43 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.factories import CardFactory, OfficeFactory, ResidentFactory, SupervisorFactory, UserFactory
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def at(year, month, day, hour=10, minute=5):
+    """An aware moment in Tokyo (counter time)."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def office(db):
+    return OfficeFactory()
+
+
+@pytest.fixture
+def branch(db):
+    return OfficeFactory(code="senriyama", name="千里山出張所", kind="branch")
+
+
+@pytest.fixture
+def clerk(db, office):
+    return UserFactory(username="clerk", office=office)
+
+
+@pytest.fixture
+def supervisor(db, office):
+    return SupervisorFactory(username="supervisor", office=office)
+
+
+@pytest.fixture
+def resident(db):
+    return ResidentFactory()
+
+
+@pytest.fixture
+def card(resident):
+    return CardFactory(resident=resident)

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .normalize import search_key
+from .normalize import given_part, search_key
 
 
 class Resident(models.Model):
@@ -42,11 +42,15 @@ class Resident(models.Model):
     # Search keys (kana-insensitive, width-insensitive), maintained on save.
     name_search = models.CharField(max_length=100, editable=False, db_index=True)
     kana_search = models.CharField(max_length=200, editable=False, db_index=True)
+    given_name_search = models.CharField(max_length=100, editable=False, default="")
+    given_kana_search = models.CharField(max_length=200, editable=False, default="")
 
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["name_search", "kana_search", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["name_search", "kana_search", "given_name_search", "given_kana_search", "updated_at"]
+    )
 
     # Statuses with a period of stay that does not end the card (permanent residents etc.).
     PERMANENT_STATUSES = ("永住者", "特別永住者", "高度専門職2号")
@@ -59,6 +63,17 @@ class Resident(models.Model):
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
             models.Index(fields=["address_town", "address_block"], name="resident_address_idx"),
             models.Index(fields=["status"], name="resident_status_idx"),
+            # LIKE 'prefix%' on PostgreSQL with a non-C collation needs the pattern operator class
+            # (ignored on SQLite, where residents.search uses an index range instead).
+            models.Index(fields=["kana_search"], name="resident_kana_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_search"], name="resident_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["given_kana_search"], name="resident_gkana_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["given_name_search"], name="resident_gname_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["address_town"], name="resident_town_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -74,12 +89,20 @@ class Resident(models.Model):
     def __str__(self):
         return f"{self.name}（{self.name_kana}）"
 
-    def save(self, *args, **kwargs):
+    SEARCH_FIELDS = ("name_search", "kana_search", "given_name_search", "given_kana_search")
+
+    def fill_search_keys(self) -> None:
+        """Compute the normalized search keys (also called by bulk loaders, which skip save())."""
         self.name_search = search_key(self.name)
         self.kana_search = search_key(self.name_kana)
+        self.given_name_search = search_key(given_part(self.name))
+        self.given_kana_search = search_key(given_part(self.name_kana))
+
+    def save(self, *args, **kwargs):
+        self.fill_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {"name_search", "kana_search"}
+            kwargs["update_fields"] = set(update_fields) | set(self.SEARCH_FIELDS)
         super().save(*args, **kwargs)
 
     @property

@@ -19,3 +19,13 @@ def search_key(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", text)  # half-width kana -> full width, full-width ASCII -> ASCII
     text = jaconv.hira2kata(text)
     return text.translate(_SPACES).upper()
+
+
+def given_part(name: str | None) -> str:
+    """The given name: what follows the first space (full or half width) of a family-first name."""
+    if not name:
+        return ""
+    for sep in ("\u3000", " "):
+        if sep in name:
+            return name.split(sep, 1)[1].strip(" \u3000")
+    return ""

@@ -244,7 +244,7 @@ def test_database_rows_extend_and_override_the_table():
         substitute_characters("\U00029e3d")
 
     CharacterSubstitution.objects.create(original="\U00029e3d", substitute="ほっけ", note="𩸽")
-    CharacterSubstitution.objects.create(original="\ufa11", substitute="嵜", note="本人希望")
+    CharacterSubstitution.objects.update_or_create(original="\ufa11", defaults={"substitute": "嵜", "note": "本人希望"})
 
     table = substitution_table()
     assert table["\U00029e3d"] == "ほっけ"

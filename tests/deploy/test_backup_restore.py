@@ -97,14 +97,14 @@ def change(database_url):
 
 
 def backup(database_url, directory: Path) -> Path:
-    out = run([str(ROOT / ".ci" / "backup"), str(directory) + "/"], database_url)
+    out = run(["bash", str(ROOT / ".ci" / "backup"), str(directory) + "/"], database_url)
     path = Path(out.stdout.strip().splitlines()[-1])
     assert path.is_file() and path.parent == directory
     return path
 
 
 def restore(database_url, path: Path, *extra, check=True):
-    return run([str(ROOT / ".ci" / "restore"), str(path), *extra], database_url, check=check)
+    return run(["bash", str(ROOT / ".ci" / "restore"), str(path), *extra], database_url, check=check)
 
 
 # --- SQLite ---------------------------------------------------------------------------------------

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "letters"
-urlpatterns: list = []
+urlpatterns = [
+    path("lookup/", views.lookup, name="lookup"),
+    path("<int:pk>/preview/", views.letter_preview, name="preview"),
+    path("<int:pk>/download/", views.letter_download, name="download"),
+    path("batches/<int:pk>/download/", views.batch_download, name="batch_download"),
+    path("ledger/", views.ledger, name="ledger"),
+]

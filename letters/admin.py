@@ -1,0 +1,394 @@
+"""Letters in the admin: preview, download, re-print with a reason, mailing, returns, replies,
+the day's batch print, and the reference search (照会番号で検索).
+
+The admin stays thin: every write is a service in ``letters.services``; each workflow is its own
+admin view with its own form and permission check.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from jpki.models import Office
+
+from . import services
+from .models import Letter, LetterAccess, MailClass, MailingBatch, ReturnReason
+from .views import pdf_response
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+
+
+class ReprintForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("再印刷の理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("例: 印刷不良のため、封入時に汚損したため。前の版のPDFはそのまま保存されます。"),
+    )
+
+
+class MailingForm(ReasonForm):
+    mail_class = forms.ChoiceField(label=_("郵便の種類"), choices=MailClass.choices, initial=MailClass.REGISTERED)
+    tracking_number = forms.CharField(
+        label=_("お問い合わせ番号"), max_length=20, required=False,
+        help_text=_("簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9012）。"),
+    )
+    at = forms.DateTimeField(label=_("差出日時"), required=False, help_text=_("空欄なら現在時刻"))
+
+
+class ReturnForm(ReasonForm):
+    return_reason = forms.ChoiceField(label=_("返戻理由"), choices=ReturnReason.choices)
+    note = forms.CharField(label=_("返戻の内容（その他の場合）"), max_length=200, required=False)
+    at = forms.DateTimeField(label=_("返戻日"), required=False, help_text=_("空欄なら現在時刻"))
+
+
+class ReplyForm(ReasonForm):
+    at = forms.DateTimeField(label=_("受理日時"), required=False, help_text=_("空欄なら現在時刻"))
+
+
+class PrintDayForm(ReasonForm):
+    office = forms.ModelChoiceField(label=_("窓口"), queryset=Office.objects.filter(is_active=True))
+    date = forms.DateField(label=_("差出日"), initial=timezone.localdate)
+
+
+class CreateLetterForm(ReasonForm):
+    kind = forms.ChoiceField(label=_("帳票の種類"), choices=Letter.Kind.choices)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Letter --------------------------------------------------------------------------------------
+
+
+class ReferenceSearchMixin:
+    """The changelist search box understands a typed or scanned letter reference."""
+
+    def get_search_results(self, request, queryset, search_term):
+        letter = services.find_by_reference(search_term) if search_term else None
+        if letter is not None:
+            root = letter.reference_root
+            return queryset.filter(reference_root=root), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Letter)
+class LetterAdmin(ReferenceSearchMixin, SimpleHistoryAdmin):
+    list_display = ("reference", "kind", "version", "resident_col", "application_link", "rendered_at", "mail_class",
+                    "tracking_col", "posted_at", "returned_at", "reply_received_at", "is_current", "pdf_links")
+    list_display_links = ("reference",)
+    list_filter = ("kind", "is_current", "mail_class", ("posted_at", admin.EmptyFieldListFilter),
+                   ("returned_at", admin.EmptyFieldListFilter), "return_reason", "application__office")
+    list_select_related = ("application", "application__resident", "rendered_by")
+    search_fields = ("=reference", "=reference_root", "=tracking_number", "application__resident__name_search")
+    search_help_text = _("照会番号（QRコードの読取りも可）、お問い合わせ番号、氏名で検索")
+    raw_id_fields = ("application", "previous", "batch", "rendered_by")
+    show_full_result_count = False
+    list_per_page = 50
+    date_hierarchy = "rendered_at"
+    actions = ["print_selected"]
+    readonly_fields = ("workflow_links", "kind", "application_link", "resident_col", "reference", "reference_root",
+                       "version", "previous", "is_current", "reason", "rendered_at", "rendered_by", "sha256",
+                       "page_count", "mail_class", "tracking_col", "batch", "batch_first_page", "posted_at",
+                       "returned_at", "return_reason", "return_note", "reply_received_at", "access_log")
+    fieldsets = (
+        (None, {"fields": ("workflow_links",)}),
+        (_("帳票"), {"fields": ("kind", "reference", "version", "previous", "is_current", "reason", "application_link",
+                              "resident_col", "rendered_at", "rendered_by", "sha256", "page_count")}),
+        (_("郵送"), {"fields": ("mail_class", "tracking_col", "batch", "batch_first_page", "posted_at", "returned_at",
+                              "return_reason", "return_note", "reply_received_at")}),
+        (_("出力記録"), {"fields": ("access_log",)}),
+    )
+
+    # records are made by the services, never through a raw form
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def _can_write(self, request) -> bool:
+        return request.user.has_perm("letters.change_letter")
+
+    # --- columns ---
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        resident = obj.application.resident
+        url = reverse("admin:residents_resident_change", args=[resident.pk])
+        return format_html('<a href="{}">{}</a>', url, resident.name)
+
+    @admin.display(description=_("申請"))
+    def application_link(self, obj):
+        url = reverse("admin:jpki_application_change", args=[obj.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.application)
+
+    @admin.display(description=_("お問い合わせ番号"), ordering="tracking_number")
+    def tracking_col(self, obj):
+        return obj.tracking_number_display or "—"
+
+    @admin.display(description=_("PDF"))
+    def pdf_links(self, obj):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">表示</a> / <a href="{}">保存</a>',
+            reverse("letters:preview", args=[obj.pk]), reverse("letters:download", args=[obj.pk]),
+        )
+
+    @admin.display(description=_("操作"))
+    def workflow_links(self, obj):
+        links = [
+            (reverse("letters:preview", args=[obj.pk]), "プレビュー"),
+            (reverse("letters:download", args=[obj.pk]), "ダウンロード"),
+        ]
+        if obj.is_current:
+            links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), "再印刷（理由を記録）"))
+        if obj.is_mailed_kind and obj.is_current:
+            if obj.posted_at is None:
+                links.append((reverse("admin:letters_letter_mailing", args=[obj.pk]), "差出を記録"))
+            elif obj.returned_at is None and obj.reply_received_at is None:
+                links.append((reverse("admin:letters_letter_return", args=[obj.pk]), "返戻を記録"))
+                links.append((reverse("admin:letters_letter_reply", args=[obj.pk]), "回答書の受理を記録"))
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
+
+    @admin.display(description=_("出力記録（直近20件）"))
+    def access_log(self, obj):
+        rows = obj.accesses.select_related("user").order_by("-at")[:20]
+        return format_html_join(
+            "", "<div>{} {} {}</div>",
+            ((timezone.localtime(a.at).strftime("%Y-%m-%d %H:%M"), a.user, a.get_action_display()) for a in rows),
+        ) or "—"
+
+    # --- workflow views ---
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/reprint/", wrap(self.reprint_view), name="letters_letter_reprint"),
+            path("<int:pk>/mailing/", wrap(self.mailing_view), name="letters_letter_mailing"),
+            path("<int:pk>/return/", wrap(self.return_view), name="letters_letter_return"),
+            path("<int:pk>/reply/", wrap(self.reply_view), name="letters_letter_reply"),
+            path("print-day/", wrap(self.print_day_view), name="letters_letter_print_day"),
+            path("create/<int:application_id>/", wrap(self.create_view), name="letters_letter_create"),
+            *super().get_urls(),
+        ]
+
+    def _workflow(self, request, letter, form_class, title, run, *, initial=None):
+        if not self._can_write(request):
+            raise PermissionDenied
+        form = form_class(request.POST or None, initial=initial or {})
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = run(form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"{title}: {result.reference} を記録しました。")
+                return redirect(reverse("admin:letters_letter_change", args=[result.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": letter.reference if letter else None,
+            "form": form,
+            "letter": letter,
+            "opts": self.model._meta,
+            "back_url": reverse("admin:letters_letter_change", args=[letter.pk]) if letter else
+            reverse("admin:letters_letter_changelist"),
+        }
+        return TemplateResponse(request, "letters/admin/workflow_form.html", context)
+
+    def reprint_view(self, request, pk):
+        letter = get_object_or_404(Letter, pk=pk)
+        return self._workflow(
+            request, letter, ReprintForm, "再印刷",
+            lambda d: services.letter_reprint(letter=letter, actor=request.user, reason=d["reason"]),
+        )
+
+    def mailing_view(self, request, pk):
+        letter = get_object_or_404(Letter, pk=pk)
+        return self._workflow(
+            request, letter, MailingForm, "差出の記録",
+            lambda d: services.letter_record_mailing(
+                letter=letter, actor=request.user, reason=d["reason"], tracking_number=d["tracking_number"],
+                mail_class=d["mail_class"], at=d["at"],
+            ),
+            initial={"mail_class": letter.mail_class, "reason": "照会書兼回答書を差出"},
+        )
+
+    def return_view(self, request, pk):
+        letter = get_object_or_404(Letter, pk=pk)
+        return self._workflow(
+            request, letter, ReturnForm, "返戻の記録",
+            lambda d: services.letter_record_return(
+                letter=letter, actor=request.user, reason=d["reason"], return_reason=d["return_reason"],
+                note=d["note"], at=d["at"],
+            ),
+            initial={"reason": "照会書兼回答書が返戻された"},
+        )
+
+    def reply_view(self, request, pk):
+        letter = get_object_or_404(Letter, pk=pk)
+        return self._workflow(
+            request, letter, ReplyForm, "回答書の受理",
+            lambda d: services.letter_record_reply(letter=letter, actor=request.user, reason=d["reason"], at=d["at"]),
+            initial={"reason": "回答書（封入・割印あり）を受理"},
+        )
+
+    def create_view(self, request, application_id):
+        from jpki.models import Application
+
+        application = get_object_or_404(Application, pk=application_id)
+        if not request.user.has_perm("letters.add_letter"):
+            raise PermissionDenied
+        form = CreateLetterForm(request.POST or None, initial={"kind": request.GET.get("kind", ""), "reason": "帳票の作成"})
+        if request.method == "POST" and form.is_valid():
+            try:
+                letter = services.letter_create(kind=form.cleaned_data["kind"], application=application,
+                                                actor=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"{letter.get_kind_display()} {letter.reference} を作成しました。")
+                return redirect(reverse("admin:letters_letter_change", args=[letter.pk]))
+        context = {**self.admin_site.each_context(request), "title": "帳票の作成", "subtitle": str(application),
+                   "form": form, "opts": self.model._meta,
+                   "back_url": reverse("admin:jpki_application_change", args=[application.pk])}
+        return TemplateResponse(request, "letters/admin/workflow_form.html", context)
+
+    def print_day_view(self, request):
+        if not self._can_write(request):
+            raise PermissionDenied
+        office = getattr(getattr(request.user, "staff_profile", None), "office", None)
+        form = PrintDayForm(request.POST or None, initial={"office": office, "reason": "本日分の照会書を印刷"})
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = services.print_day(actor=request.user, reason=form.cleaned_data["reason"],
+                                            office=form.cleaned_data["office"], on=form.cleaned_data["date"])
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                if result is None:
+                    messages.info(request, "印刷する照会書はありません。")
+                    return redirect(reverse("admin:letters_letter_changelist"))
+                return pdf_response(result.pdf, f"差出-{result.batch.date:%Y%m%d}-{result.batch.number}.pdf", inline=False)
+        context = {**self.admin_site.each_context(request), "title": "本日の照会書を一括印刷（差出票付き）",
+                   "form": form, "opts": self.model._meta, "back_url": reverse("admin:letters_letter_changelist")}
+        return TemplateResponse(request, "letters/admin/workflow_form.html", context)
+
+    @admin.action(description=_("選択した照会書を一括印刷（差出票付き・1つのPDF）"), permissions=["change"])
+    def print_selected(self, request, queryset):
+        letters = list(queryset.select_related("application"))
+        offices = {lt.application.office_id for lt in letters}
+        if len(offices) != 1:
+            self.message_user(request, "一括印刷は1つの窓口の照会書ごとに行ってください。", messages.ERROR)
+            return None
+        office = letters[0].application.office
+        try:
+            result = services.print_day(actor=request.user, reason="選択した照会書の一括印刷", office=office,
+                                        letters=letters)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return None
+        if result is None:
+            self.message_user(request, "印刷する照会書はありません。", messages.WARNING)
+            return None
+        return pdf_response(result.pdf, f"差出-{result.batch.date:%Y%m%d}-{result.batch.number}.pdf", inline=False)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self._can_write(request):
+            extra_context["print_day_url"] = reverse("admin:letters_letter_print_day")
+        return super().changelist_view(request, extra_context)
+
+    change_list_template = "letters/admin/letter_change_list.html"
+
+
+# --- MailingBatch --------------------------------------------------------------------------------
+
+
+class LetterInline(admin.TabularInline):
+    model = Letter
+    fk_name = "batch"
+    fields = ("reference", "application", "mail_class", "tracking_number", "posted_at", "returned_at", "batch_first_page")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MailingBatch)
+class MailingBatchAdmin(SimpleHistoryAdmin):
+    list_display = ("date", "office", "number", "letter_count", "printed_at", "printed_by", "page_count", "pdf_link")
+    list_filter = ("office", "date")
+    list_select_related = ("office", "printed_by")
+    date_hierarchy = "date"
+    readonly_fields = ("office", "date", "number", "created_at", "created_by", "printed_at", "printed_by", "sha256",
+                       "page_count", "note", "pdf_link")
+    exclude = ("pdf",)
+    inlines = [LetterInline]
+    actions = None
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    @admin.display(description=_("通数"))
+    def letter_count(self, obj):
+        return obj.letters.count()
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        return format_html('<a href="{}">差出票付きPDF</a>', reverse("letters:batch_download", args=[obj.pk]))
+
+
+# --- LetterAccess (read-only log for supervisors) ------------------------------------------------
+
+
+@admin.register(LetterAccess)
+class LetterAccessAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "action", "letter", "batch", "path")
+    list_filter = ("action", "at")
+    list_select_related = ("user", "letter", "batch", "batch__office")
+    search_fields = ("=letter__reference", "=letter__reference_root", "user__username")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ No model here ever holds a password (暗証番号) or the individual number (個
 """
 from __future__ import annotations
 
+import os
 import re
 
 from django.conf import settings
@@ -26,10 +27,18 @@ class PrivateStorage(FileSystemStorage):
     """Storage for rendered letters: outside any public path, no URL, files never overwritten."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("location", settings.PRIVATE_STORAGE_ROOT)
         kwargs.setdefault("file_permissions_mode", 0o640)
         kwargs.setdefault("directory_permissions_mode", 0o750)
         super().__init__(**kwargs)
+
+    # Read the setting at use time (not import time), so tests and deployments can move it.
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_STORAGE_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
     def url(self, name):  # pragma: no cover - there is deliberately no public URL
         raise NotImplementedError("Rendered letters are only served by permission-checked views.")

@@ -23,7 +23,20 @@ def office(db):
 
 
 @pytest.fixture
-def clerk(db, office):
+def roles(db):
+    """Make sure the two staff roles carry the letters permissions.
+
+    jpki.apps connects its post_migrate receiver as a weak reference to a local function, which can be
+    garbage-collected before migrate ends; then the roles lack the letters permissions in a new database.
+    Calling sync_roles here is idempotent (reported to the lead).
+    """
+    from jpki.roles import sync_roles
+
+    sync_roles()
+
+
+@pytest.fixture
+def clerk(roles, office):
     return UserFactory(username="letters-clerk", office=office)
 
 

@@ -1,0 +1,247 @@
+"""The certificate domain in the admin: read-only record screens plus the supervisors' audit.
+
+Clerks never edit these records through raw forms: procedures are workflows (``jpki.workflows``)
+started from the resident's page. Nothing can be deleted; history is read-only.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import audit, badges, workflows
+from .models import Application, Card, Certificate, IdentityDocument, Office, ProxyAuthorization, RecordView, StaffProfile
+
+# --- the site ------------------------------------------------------------------------------------
+CITY_NAME = getattr(settings, "CITY_NAME", "吹田市")
+SYSTEM_NAME = getattr(settings, "SYSTEM_NAME", "電子証明書窓口システム")
+admin.site.site_header = f"{CITY_NAME} {SYSTEM_NAME}"
+admin.site.site_title = f"{CITY_NAME} {SYSTEM_NAME}"
+admin.site.index_title = _("窓口の状況")
+# Records are never hard-deleted: no bulk delete anywhere (staff accounts are deactivated instead).
+admin.site.disable_action("delete_selected")
+
+
+class ReadOnlyDomainAdmin(SimpleHistoryAdmin):
+    """A domain record as a read-only page with its history (field diffs and the change reason)."""
+
+    actions = None
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _resident_link(resident):
+    if resident is None:
+        return "—"
+    url = reverse("admin:residents_resident_change", args=[resident.pk])
+    return format_html('<a href="{}">{}</a><br><small>{}</small>', url, resident.name, resident.name_kana)
+
+
+@admin.register(Office)
+class OfficeAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "kind", "phone", "is_active")
+    search_fields = ("=code", "name")
+    actions = None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "office")
+    list_select_related = ("user", "office")
+    list_filter = ("office",)
+    raw_id_fields = ("user",)
+    search_fields = ("user__username",)
+    actions = None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Card)
+class CardAdmin(ReadOnlyDomainAdmin):
+    list_display = ("resident_col", "kind", "issued_on", "expires_on", "status_badge", "office")
+    list_select_related = ("resident", "office")
+    list_filter = ("status", "kind", "office")
+    raw_id_fields = ("resident", "office")
+    search_fields = ("=resident__id",)
+
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        return _resident_link(obj.resident)
+
+    @admin.display(description=_("状態"), ordering="status")
+    def status_badge(self, obj):
+        badge = badges.card_badge(obj, timezone.localdate())
+        return format_html('<span class="{}" title="{}">{}</span>', badge.css, badge.title, badge.label)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyDomainAdmin):
+    list_display = ("resident_col", "kind", "serial", "issued_on", "expires_on", "status_badge", "office")
+    list_select_related = ("card__resident", "office")
+    list_filter = ("status", "kind", "office")
+    raw_id_fields = ("card", "application", "office")
+    search_fields = ("=serial",)
+    date_hierarchy = None
+
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        return _resident_link(obj.card.resident)
+
+    @admin.display(description=_("状態"), ordering="status")
+    def status_badge(self, obj):
+        badge = badges.certificate_badge(obj, timezone.localdate())
+        return format_html('<span class="{}" title="{}">{}</span>', badge.css, badge.title, badge.label)
+
+
+class IdentityDocumentInline(admin.TabularInline):
+    model = IdentityDocument
+    fields = ("visit", "holder", "kind", "issuer", "number_last4", "checked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProxyStepFilter(admin.SimpleListFilter):
+    title = _("代理人申請の段階")
+    parameter_name = "proxy_stage"
+
+    def lookups(self, request, model_admin):
+        return ProxyAuthorization.Stage.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(proxy__stage=self.value())
+        return queryset
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyDomainAdmin):
+    list_display = ("id", "received_at", "kind", "applicant_type", "resident_col", "office", "received_by", "status",
+                    "outside_flag")
+    list_display_links = ("id", "received_at")
+    list_select_related = ("resident", "office", "received_by")
+    list_filter = ("status", "kind", "applicant_type", "outside_counter_hours", ProxyStepFilter, "office")
+    raw_id_fields = ("resident", "card", "received_by", "office")
+    search_fields = ("=id",)
+    inlines = [IdentityDocumentInline]
+    change_form_template = "admin/jpki/application/change_form.html"
+
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        return _resident_link(obj.resident)
+
+    @admin.display(description=_("時間外"), boolean=True, ordering="outside_counter_hours")
+    def outside_flag(self, obj):
+        return obj.outside_counter_hours
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        app = self.get_object(request, object_id)
+        if app is not None:
+            proxy = ProxyAuthorization.objects.filter(application=app).first()
+            app_steps = []
+            if proxy is not None:
+                app.proxy = proxy
+                app_steps = [
+                    (title, workflows.workflow_url(app.resident_id, slug, app.pk))
+                    for slug, title in workflows.proxy_steps_for(app)
+                    if request.user.has_perm(workflows.WORKFLOWS[slug].permission)
+                ]
+            extra_context.update({
+                "proxy": proxy,
+                "proxy_steps": app_steps,
+                "certificates": list(app.certificates.order_by("kind")),
+                "resident_url": reverse("admin:residents_resident_change", args=[app.resident_id]),
+            })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(ProxyAuthorization)
+class ProxyAuthorizationAdmin(ReadOnlyDomainAdmin):
+    list_display = ("application", "resident_col", "proxy_name", "relation", "stage", "visit1_at", "letter_sent_at",
+                    "returned_at", "visit2_at")
+    list_select_related = ("application__resident",)
+    list_filter = ("stage", "visit1_office")
+    raw_id_fields = ("application", "visit1_office", "visit2_office")
+    search_fields = ("=application__id",)
+
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        return _resident_link(obj.application.resident)
+
+
+@admin.register(IdentityDocument)
+class IdentityDocumentAdmin(ReadOnlyDomainAdmin):
+    list_display = ("application", "visit", "holder", "kind", "issuer", "number_last4", "checked_at")
+    list_select_related = ("application",)
+    list_filter = ("holder", "kind")
+    raw_id_fields = ("application",)
+
+
+@admin.register(RecordView)
+class RecordViewAdmin(admin.ModelAdmin):
+    """Who opened which resident's page (閲覧記録): supervisors only (permission view_recordview)."""
+
+    list_display = ("viewed_at", "user", "office", "resident_col", "path")
+    list_select_related = ("user", "office", "resident")
+    list_filter = ("office",)
+    raw_id_fields = ("user", "resident", "office")
+    show_full_result_count = False
+    actions = None
+
+    @admin.display(description=_("住民"))
+    def resident_col(self, obj):
+        return _resident_link(obj.resident)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path("audit/", site.admin_view(lambda request: audit.audit_view(request, site)), name="jpki_audit"),
+        ] + super().get_urls()
+
+
+# Staff accounts are deactivated, never deleted.
+User = get_user_model()
+if admin.site.is_registered(User):
+    _user_admin_class = type(admin.site._registry[User])
+
+    class NoDeleteUserAdmin(_user_admin_class):
+        def has_delete_permission(self, request, obj=None):
+            return False
+
+    admin.site.unregister(User)
+    admin.site.register(User, NoDeleteUserAdmin)

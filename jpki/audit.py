@@ -1,0 +1,287 @@
+"""The supervisors' cross-record audit (監査: 誰が・いつ・何を変更し、誰がどの住民を閲覧したか).
+
+simple-history keeps one history table per model and has no cross-record view. This page queries
+each history table (and ``RecordView``) with the same filters, newest first, limited to what the
+requested page needs, and merge-sorts them in Python: one query per table plus a constant few for
+names, whatever the number of rows. Pagination is "newer / older" without a full count.
+"""
+from __future__ import annotations
+
+import csv
+import heapq
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q, Value
+from django.db.models.fields import CharField
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Resident
+
+from .models import Office, RecordView
+
+PER_PAGE = 50
+CSV_MAX_ROWS = 20000
+PERMISSION = "jpki.view_recordview"
+
+CHANGE_TYPES = {"+": _("作成"), "~": _("変更"), "-": _("削除"), "view": _("閲覧")}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    app_label: str
+    model_name: str
+    resident_path: str | None
+    office_path: str | None
+
+    def model(self):
+        try:
+            base = apps.get_model(self.app_label, self.model_name)
+        except LookupError:
+            return None
+        return getattr(base, "history", None) and base.history.model
+
+    def label(self) -> str:
+        try:
+            return str(apps.get_model(self.app_label, self.model_name)._meta.verbose_name)
+        except LookupError:
+            return self.key
+
+
+# Every tracked model of the domain. Letters' models are picked up when the app has them.
+SOURCES = [
+    Source("resident", "residents", "Resident", "id", None),
+    Source("card", "jpki", "Card", "resident_id", "office_id"),
+    Source("certificate", "jpki", "Certificate", "card__resident_id", "office_id"),
+    Source("application", "jpki", "Application", "resident_id", "office_id"),
+    Source("proxy", "jpki", "ProxyAuthorization", "application__resident_id", "visit1_office_id"),
+    Source("document", "jpki", "IdentityDocument", "application__resident_id", "application__office_id"),
+    Source("letter", "letters", "Letter", "application__resident_id", "application__office_id"),
+    Source("mailingbatch", "letters", "MailingBatch", None, "office_id"),
+    Source("substitution", "residents", "CharacterSubstitution", None, None),
+    Source("staffprofile", "jpki", "StaffProfile", None, "office_id"),
+    Source("office", "jpki", "Office", None, "id"),
+]
+VIEW_KEY = "view"
+
+
+def available_sources():
+    return [s for s in SOURCES if s.model() is not None]
+
+
+def kind_choices():
+    return [("", _("すべて"))] + [(s.key, s.label()) for s in available_sources()] + [(VIEW_KEY, _("閲覧記録"))]
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("職員"), queryset=get_user_model().objects.none(), required=False)
+    office = forms.ModelChoiceField(label=_("窓口"), queryset=Office.objects.none(), required=False)
+    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("記録の種類"), required=False)
+    change_type = forms.ChoiceField(label=_("操作"), required=False,
+                                    choices=[("", _("すべて"))] + list(CHANGE_TYPES.items()))
+    resident = forms.IntegerField(label=_("住民ID"), required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (get_user_model().objects.filter(is_staff=True)
+                                        .order_by("username"))
+        self.fields["office"].queryset = Office.objects.order_by("kind", "code")
+        self.fields["kind"].choices = kind_choices()
+
+
+def _time_range(cd):
+    start = end = None
+    if cd.get("date_from"):
+        start = timezone.make_aware(datetime.combine(cd["date_from"], time.min))
+    if cd.get("date_to"):
+        end = timezone.make_aware(datetime.combine(cd["date_to"] + timedelta(days=1), time.min))
+    return start, end
+
+
+def _history_rows(source: Source, cd, limit: int):
+    model = source.model()
+    qs = model.objects.all()
+    start, end = _time_range(cd)
+    if start:
+        qs = qs.filter(history_date__gte=start)
+    if end:
+        qs = qs.filter(history_date__lt=end)
+    if cd.get("user"):
+        qs = qs.filter(history_user=cd["user"])
+    if cd.get("change_type") in ("+", "~", "-"):
+        qs = qs.filter(history_type=cd["change_type"])
+    if cd.get("office"):
+        office_q = Q(history_user__staff_profile__office=cd["office"])
+        if source.office_path:
+            office_q |= Q(**{source.office_path: cd["office"].pk})
+        qs = qs.filter(office_q)
+    if cd.get("resident"):
+        if not source.resident_path:
+            return []
+        qs = qs.filter(**{source.resident_path: cd["resident"]})
+    resident_expr = F(source.resident_path) if source.resident_path else Value(None, output_field=CharField())
+    rows = (
+        qs.order_by("-history_date", "-history_id")
+        .values("history_id", "history_date", "history_user_id", "history_type", "history_change_reason", "id")
+        .annotate(resident_ref=resident_expr)[:limit]
+    )
+    return [
+        {"ts": r["history_date"], "user_id": r["history_user_id"], "type": r["history_type"],
+         "reason": r["history_change_reason"] or "", "object_id": r["id"], "resident_id": r["resident_ref"],
+         "kind": source.key, "row_id": r["history_id"]}
+        for r in rows
+    ]
+
+
+def _view_rows(cd, limit: int):
+    qs = RecordView.objects.all()
+    start, end = _time_range(cd)
+    if start:
+        qs = qs.filter(viewed_at__gte=start)
+    if end:
+        qs = qs.filter(viewed_at__lt=end)
+    if cd.get("user"):
+        qs = qs.filter(user=cd["user"])
+    if cd.get("office"):
+        qs = qs.filter(Q(office=cd["office"]) | Q(user__staff_profile__office=cd["office"]))
+    if cd.get("resident"):
+        qs = qs.filter(resident_id=cd["resident"])
+    rows = qs.order_by("-viewed_at", "-id").values("id", "viewed_at", "user_id", "resident_id", "path")[:limit]
+    return [
+        {"ts": r["viewed_at"], "user_id": r["user_id"], "type": "view", "reason": r["path"],
+         "object_id": r["resident_id"], "resident_id": r["resident_id"], "kind": VIEW_KEY, "row_id": r["id"]}
+        for r in rows
+    ]
+
+
+def audit_rows(cd, *, offset: int, limit: int):
+    """Rows offset..offset+limit (newest first) and whether more exist. One query per source."""
+    need = offset + limit + 1
+    kind = cd.get("kind") or ""
+    change_type = cd.get("change_type") or ""
+    streams = []
+    if change_type != "view":
+        for source in available_sources():
+            if kind and kind != source.key:
+                continue
+            streams.append(_history_rows(source, cd, need))
+    if kind in ("", VIEW_KEY) and change_type in ("", "view"):
+        streams.append(_view_rows(cd, need))
+    merged = heapq.merge(*streams, key=lambda r: (r["ts"], r["row_id"]), reverse=True)
+    window = list(itertools.islice(merged, offset, offset + limit + 1))
+    return window[:limit], len(window) > limit
+
+
+def decorate(rows):
+    """Add user, office, resident names and links: a constant 2 queries."""
+    User = get_user_model()
+    user_ids = {r["user_id"] for r in rows if r["user_id"]}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).select_related("staff_profile__office")}
+    resident_ids = set()
+    for r in rows:
+        try:
+            resident_ids.add(int(r["resident_id"]))
+        except (TypeError, ValueError):
+            continue
+    residents = {r.pk: r for r in Resident.objects.filter(pk__in=resident_ids).only("id", "name", "name_kana")}
+    labels = {s.key: s.label() for s in SOURCES}
+    labels[VIEW_KEY] = str(_("閲覧記録"))
+    by_key = {s.key: s for s in SOURCES}
+    for r in rows:
+        user = users.get(r["user_id"])
+        r["user"] = user
+        r["user_label"] = (user.get_full_name() or user.get_username()) if user else "—"
+        profile = getattr(user, "staff_profile", None) if user else None
+        r["office_label"] = str(profile.office) if profile else ""
+        try:
+            resident = residents.get(int(r["resident_id"])) if r["resident_id"] is not None else None
+        except (TypeError, ValueError):
+            resident = None
+        r["resident"] = resident
+        r["kind_label"] = labels.get(r["kind"], r["kind"])
+        r["type_label"] = CHANGE_TYPES.get(r["type"], r["type"])
+        r["local_ts"] = timezone.localtime(r["ts"])
+        r["history_url"] = None
+        source = by_key.get(r["kind"])
+        if source is not None:
+            try:
+                r["history_url"] = reverse(
+                    f"admin:{source.app_label}_{source.model_name.lower()}_history", args=[r["object_id"]]
+                )
+            except NoReverseMatch:
+                pass
+        r["resident_url"] = reverse("admin:residents_resident_change", args=[resident.pk]) if resident else None
+    return rows
+
+
+def audit_view(request, admin_site):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    cd = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if request.GET.get("format") == "csv":
+        return audit_csv(cd)
+    try:
+        page = max(1, int(request.GET.get("p", "1")))
+    except ValueError:
+        page = 1
+    rows, has_next = audit_rows(cd, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    decorate(rows)
+    query = request.GET.copy()
+    query.pop("p", None)
+    query.pop("format", None)
+    base = query.urlencode()
+    context = {
+        **admin_site.each_context(request),
+        "title": _("監査（変更履歴と閲覧記録）"),
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "has_next": has_next,
+        "has_prev": page > 1,
+        "next_query": f"{base}&p={page + 1}" if base else f"p={page + 1}",
+        "prev_query": f"{base}&p={page - 1}" if base else f"p={page - 1}",
+        "csv_query": f"{base}&format=csv" if base else "format=csv",
+        "opts": RecordView._meta,
+    }
+    request.current_app = admin_site.name
+    return TemplateResponse(request, "admin/jpki/audit.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def audit_csv(cd):
+    rows, _more = audit_rows(cd, offset=0, limit=CSV_MAX_ROWS)
+    decorate(rows)
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"  # BOM so that Excel opens the UTF-8 file correctly
+        yield writer.writerow(["日時", "職員", "所属窓口", "記録の種類", "操作", "記録ID", "住民ID", "住民", "理由・画面"])
+        for r in rows:
+            resident = r["resident"]
+            yield writer.writerow([
+                f"{r['local_ts']:%Y-%m-%d %H:%M:%S}", r["user_label"], r["office_label"], str(r["kind_label"]),
+                str(r["type_label"]), r["object_id"], r["resident_id"] or "", resident.name if resident else "",
+                r["reason"],
+            ])
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response

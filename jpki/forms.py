@@ -1,0 +1,314 @@
+"""Forms of the counter workflows (窓口の手続画面). Each maps onto one service call.
+
+Field names match the keys of the services' ``ValidationError.message_dict`` so that a refusal
+lands on the field it belongs to (see :func:`apply_service_errors`).
+"""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import CharacterSubstitution, Resident
+
+from .models import Application, Card, IdentityDocument
+
+OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
+OUTSIDE_HOURS_HELP = _("取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。")
+
+DOC_CHOICES = [("", "---------")] + list(IdentityDocument.Kind.choices)
+APPLICANT_CHOICES = [
+    (Application.ApplicantType.SELF, _("本人")),
+    (Application.ApplicantType.LEGAL, _("法定代理人")),
+]
+RETURN_REASONS = [
+    ("あて所に尋ねあたりません", _("あて所に尋ねあたりません")),
+    ("転居先不明", _("転居先不明")),
+    ("受取拒否", _("受取拒否")),
+    ("保管期間経過", _("保管期間経過")),
+    ("その他", _("その他")),
+]
+
+# Service error keys that are not form fields but belong to one.
+ERROR_FIELD_ALIASES = {"documents": "document_kind", "proxy_document": "proxy_document_kind"}
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's refusal onto the form: at the field it names, else at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for key, errors in exc.message_dict.items():
+            field = ERROR_FIELD_ALIASES.get(key, key)
+            for message in errors:
+                if field in form.fields:
+                    if field in form.errors and message in form.errors[field]:
+                        continue
+                    form.add_error(field, message)
+                else:
+                    form.add_error(None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class WorkflowForm(forms.Form):
+    reason = forms.CharField(
+        label=_("理由・備考（履歴に記録）"), max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+    default_reason = ""
+
+    def __init__(self, *args, resident: Resident | None = None, application: Application | None = None, **kwargs):
+        self.resident = resident
+        self.application = application
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.default_reason:
+            self.fields["reason"].initial = self.default_reason
+        # The reason goes last on the screen.
+        self.order_fields([n for n in self.fields if n not in ("outside_hours_confirmed", "reason")]
+                          + ["outside_hours_confirmed", "reason"])
+
+
+class OutsideHoursMixin(forms.Form):
+    outside_hours_confirmed = forms.BooleanField(
+        label=OUTSIDE_HOURS_LABEL, required=False, help_text=OUTSIDE_HOURS_HELP
+    )
+
+
+class CertificatesMixin(forms.Form):
+    signing = forms.BooleanField(label=_("署名用電子証明書"), required=False, initial=True)
+    user = forms.BooleanField(label=_("利用者証明用電子証明書"), required=False, initial=True)
+
+
+class DocumentsMixin(forms.Form):
+    """The applicant's identity documents: one official photo ID, or two (B-1 + B-1 / B-1 + B-2)."""
+
+    applicant_type = forms.ChoiceField(label=_("申請者"), choices=APPLICANT_CHOICES, initial="self")
+    document_kind = forms.ChoiceField(
+        label=_("本人確認書類"), choices=DOC_CHOICES, required=False, initial=IdentityDocument.Kind.MYNUMBER_CARD
+    )
+    document_issuer = forms.CharField(label=_("発行者"), required=False, max_length=60)
+    document_number = forms.CharField(
+        label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
+    )
+    document2_kind = forms.ChoiceField(label=_("本人確認書類（2点目）"), choices=DOC_CHOICES, required=False)
+    document2_issuer = forms.CharField(label=_("発行者（2点目）"), required=False, max_length=60)
+    document2_number = forms.CharField(label=_("番号（2点目）"), required=False, max_length=40)
+
+    def documents(self):
+        from .services import DocumentShown
+
+        holder = IdentityDocument.Holder.LEGAL if self.cleaned_data.get("applicant_type") == "legal" else IdentityDocument.Holder.RESIDENT
+        docs = []
+        for prefix in ("document", "document2"):
+            kind = self.cleaned_data.get(f"{prefix}_kind")
+            if kind:
+                docs.append(DocumentShown(holder, kind, self.cleaned_data.get(f"{prefix}_issuer", ""),
+                                          self.cleaned_data.get(f"{prefix}_number", "")))
+        return docs
+
+
+class LegalAuthorityMixin(forms.Form):
+    legal_authority_document = forms.CharField(
+        label=_("法定代理権の確認書類"), required=False, max_length=60, help_text=_("戸籍謄本・登記事項証明書など（発行から3か月以内）")
+    )
+    legal_authority_issued_on = forms.DateField(label=_("確認書類の発行日"), required=False,
+                                                widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class IssueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, OutsideHoursMixin):
+    """新規発行・更新 (same day: the resident themself or a legal representative)."""
+
+    default_reason = "窓口申請による発行"
+
+
+class RevokeForm(WorkflowForm, CertificatesMixin, DocumentsMixin, OutsideHoursMixin):
+    default_reason = "本人からの失効申請"
+
+
+class PasswordInitForm(WorkflowForm, CertificatesMixin, DocumentsMixin, OutsideHoursMixin):
+    default_reason = "暗証番号の初期化（失念・ロック）"
+
+
+class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, OutsideHoursMixin):
+    issued_on = forms.DateField(label=_("新しいカードの交付日"), widget=forms.DateInput(attrs={"type": "date"}))
+    old_card_status = forms.ChoiceField(
+        label=_("旧カードの扱い"),
+        choices=[(Card.Status.LOST, _("紛失")), (Card.Status.RETURNED, _("返納（毀損など）")), (Card.Status.REVOKED, _("廃止"))],
+        initial=Card.Status.LOST,
+    )
+    fee_paid = forms.BooleanField(label=_("手数料を収納した"), required=False)
+    fee_receipt_number = forms.CharField(label=_("領収番号"), required=False, max_length=40)
+
+    default_reason = "カード再交付に伴う電子証明書の再発行"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["issued_on"].initial = timezone.localdate()
+
+
+class CardIssueForm(WorkflowForm):
+    issued_on = forms.DateField(label=_("交付日"), widget=forms.DateInput(attrs={"type": "date"}))
+    face_authentication_only = forms.BooleanField(label=_("顔認証マイナンバーカード（暗証番号なし）"), required=False)
+    default_reason = "マイナンバーカードの交付"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["issued_on"].initial = timezone.localdate()
+
+
+class CardLostForm(WorkflowForm):
+    default_reason = "紛失届（一時停止）"
+
+
+class CardFoundForm(WorkflowForm):
+    default_reason = "発見届（一時停止の解除）"
+
+
+class BasicInfoForm(WorkflowForm):
+    name = forms.CharField(label=_("氏名"), max_length=100)
+    name_kana = forms.CharField(label=_("氏名（カナ）"), max_length=200)
+    alias_name = forms.CharField(label=_("通称"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("生年月日"), widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(label=_("性別"), choices=Resident.Sex.choices)
+    postal_code = forms.CharField(label=_("郵便番号"), max_length=8)
+    address_town = forms.CharField(label=_("住所（町域まで）"), max_length=100)
+    address_block = forms.CharField(label=_("住所（番地）"), max_length=60, required=False)
+    address_building = forms.CharField(label=_("方書"), max_length=100, required=False)
+
+    default_reason = "基本4情報の変更（住民記録の異動）"
+    FIELDS = ("name", "name_kana", "alias_name", "birth_date", "sex", "postal_code", "address_town",
+              "address_block", "address_building")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.resident is not None:
+            for name in self.FIELDS:
+                self.fields[name].initial = getattr(self.resident, name)
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class DepartureForm(WorkflowForm):
+    status = forms.ChoiceField(
+        label=_("異動の種類"),
+        choices=[(s, l) for s, l in Resident.Status.choices if s != Resident.Status.REGISTERED],
+    )
+    on = forms.DateField(label=_("異動日"), widget=forms.DateInput(attrs={"type": "date"}))
+    default_reason = "住民記録の消除（転出・死亡など）"
+
+
+class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
+    kind = forms.ChoiceField(
+        label=_("手続"),
+        choices=[
+            (Application.Kind.NEW, _("新規発行・更新")),
+            (Application.Kind.PASSWORD_INIT, _("暗証番号初期化")),
+            (Application.Kind.REVOCATION, _("失効申請")),
+        ],
+        initial=Application.Kind.NEW,
+    )
+    proxy_name = forms.CharField(label=_("代理人氏名"), max_length=100)
+    proxy_kana = forms.CharField(label=_("代理人氏名（カナ）"), max_length=200)
+    proxy_birth_date = forms.DateField(label=_("代理人生年月日"), widget=forms.DateInput(attrs={"type": "date"}))
+    proxy_postal_code = forms.CharField(label=_("代理人郵便番号"), max_length=8, required=False)
+    proxy_address = forms.CharField(label=_("代理人住所"), max_length=200, widget=forms.TextInput(attrs={"size": 60}))
+    relation = forms.CharField(label=_("本人との関係"), max_length=40)
+    proxy_document_kind = forms.ChoiceField(
+        label=_("代理人の本人確認書類（任意）"), choices=DOC_CHOICES, required=False,
+        help_text=_("1回目の来庁では任意です。"),
+    )
+    proxy_document_issuer = forms.CharField(label=_("発行者"), required=False, max_length=60)
+    proxy_document_number = forms.CharField(label=_("番号"), required=False, max_length=40,
+                                            help_text=_("末尾4桁のみ記録されます。"))
+    default_reason = "任意代理人による申請（照会書送付依頼）"
+
+    def proxy_document(self):
+        from .services import DocumentShown
+
+        kind = self.cleaned_data.get("proxy_document_kind")
+        if not kind:
+            return None
+        return DocumentShown(IdentityDocument.Holder.PROXY, kind, self.cleaned_data.get("proxy_document_issuer", ""),
+                             self.cleaned_data.get("proxy_document_number", ""))
+
+
+_TRACKING_CLEAN = re.compile(r"[\s\-‐－ー]")
+
+
+class ProxyLetterSentForm(WorkflowForm):
+    tracking_number = forms.CharField(
+        label=_("お問い合わせ番号（簡易書留）"), required=False, max_length=20,
+        help_text=_("例: 1234-5678-9012（11〜13桁の数字）"),
+    )
+    default_reason = "照会書兼回答書を発送（簡易書留・転送不要）"
+
+    def clean_tracking_number(self):
+        value = _TRACKING_CLEAN.sub("", self.cleaned_data.get("tracking_number") or "")
+        value = value.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        if value and not re.fullmatch(r"[0-9]{11,13}", value):
+            raise ValidationError(_("お問い合わせ番号は11〜13桁の数字です。"))
+        return value
+
+
+class ProxyReplyForm(WorkflowForm):
+    default_reason = "回答書の受理"
+
+
+class ProxyReturnedForm(WorkflowForm):
+    return_reason = forms.ChoiceField(label=_("返戻理由"), choices=[("", "---------")] + RETURN_REASONS, required=False)
+    return_note = forms.CharField(label=_("備考（その後の対応など）"), required=False, max_length=200)
+    default_reason = "照会書の返戻（転送不要）"
+
+    def return_reason_text(self) -> str:
+        reason = self.cleaned_data.get("return_reason") or ""
+        note = (self.cleaned_data.get("return_note") or "").strip()
+        if reason and note:
+            return f"{reason}（{note}）"[:60]
+        return reason
+
+
+class ProxyVisit2Form(WorkflowForm, OutsideHoursMixin):
+    resident_card_checked = forms.BooleanField(label=_("本人のマイナンバーカード"), required=False)
+    proxy_photo_id_checked = forms.BooleanField(label=_("代理人の官公署発行の顔写真付き本人確認書類"), required=False)
+    reply_complete = forms.BooleanField(label=_("照会書兼回答書の回答書欄が記入済み"), required=False)
+    power_of_attorney_complete = forms.BooleanField(label=_("委任状欄が記入済み"), required=False)
+    envelope_sealed = forms.BooleanField(label=_("回答書が封筒に封入され割印あり"), required=False)
+    application_form_checked = forms.BooleanField(label=_("電子証明書新規発行申請書"), required=False)
+    proxy_document_kind = forms.ChoiceField(label=_("代理人の本人確認書類"), choices=DOC_CHOICES, required=False)
+    proxy_document_issuer = forms.CharField(label=_("発行者"), required=False, max_length=60)
+    proxy_document_number = forms.CharField(label=_("番号"), required=False, max_length=40,
+                                            help_text=_("末尾4桁のみ記録されます。"))
+    default_reason = "任意代理人の2回目来庁（回答書持参）"
+
+    CHECKLIST = ("resident_card_checked", "proxy_photo_id_checked", "reply_complete", "power_of_attorney_complete",
+                 "envelope_sealed", "application_form_checked")
+
+    def checklist(self) -> dict[str, bool]:
+        return {name: bool(self.cleaned_data.get(name)) for name in self.CHECKLIST}
+
+    proxy_document = ProxyVisit1Form.proxy_document
+
+
+class CharacterSubstitutionForm(forms.ModelForm):
+    change_reason = forms.CharField(label=_("追加・変更の理由（履歴に記録）"), max_length=200)
+
+    class Meta:
+        model = CharacterSubstitution
+        fields = ["original", "substitute", "note"]
+
+    def clean_substitute(self):
+        from residents import charset
+
+        value = self.cleaned_data["substitute"]
+        bad = charset.unsupported_characters(value)
+        if bad:
+            raise ValidationError(_("代替文字も電子証明書に使用できない文字です: %(chars)s") % {
+                "chars": "、".join(c for _i, c in bad)})
+        return value

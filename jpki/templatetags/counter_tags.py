@@ -1,0 +1,27 @@
+"""Template helpers for the counter admin (dashboard on the index page)."""
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def counter_dashboard(context):
+    """The dashboard data for the index page (see ``jpki.dashboard``); empty for non-staff."""
+    request = context.get("request")
+    if request is None or not request.user.is_active or not request.user.is_staff:
+        return None
+    from jpki.dashboard import dashboard
+
+    data = dashboard()
+    data["can_audit"] = request.user.has_perm("jpki.view_recordview")
+    data["search_url"] = reverse("admin:residents_resident_changelist")
+    return data
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return ""

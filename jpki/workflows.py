@@ -1,0 +1,736 @@
+"""Counter procedures as guided admin views (窓口の手続): form → confirm → result.
+
+Each :class:`Workflow` has its own form, shows on the confirm step what the rules decided
+(``jpki.services.issuance_plan``: expiry dates, renewal window, fee, what will be revoked) and
+calls exactly one service. Refusals come back as ``ValidationError`` and are put onto the form
+field they name. The views are mounted under the resident's admin page by
+``residents.admin.ResidentAdmin.get_urls`` and wrapped with ``admin_site.admin_view``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from residents import charset
+from residents import services as resident_services
+from residents.models import Resident
+
+from . import forms as wf_forms
+from . import letters_bridge, rules, services
+from .models import Application, Card, Certificate, ProxyAuthorization
+
+
+class _DryRun(Exception):
+    """Raised inside a transaction to roll back a trial run of a service."""
+
+
+@dataclass
+class Preview:
+    """What the confirm step shows: rows of (label, value), what will be revoked, notes."""
+
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    revokes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _d(day: date | None) -> str:
+    return f"{day:%Y-%m-%d}" if day else "—"
+
+
+def _cert_line(cert: Certificate) -> str:
+    return f"{cert.get_kind_display()}（シリアル {cert.serial}、有効期限 {_d(cert.expires_on)}）"
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}円"
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+class Workflow:
+    slug = ""
+    title = _("手続")
+    form_class = wf_forms.WorkflowForm
+    permission = "jpki.add_application"
+    needs_application = False
+    submit_label = _("この内容で記録する")
+    intro = ""
+
+    # -- availability on the resident page -------------------------------------------------------
+    def available(self, resident: Resident, card: Card | None, valid: dict) -> bool:
+        return resident.is_registered
+
+    # -- steps --------------------------------------------------------------------------------------
+    def form_kwargs(self, resident, application):
+        return {"resident": resident, "application": application}
+
+    def preview(self, request, form, resident, application) -> Preview:
+        return Preview()
+
+    def perform(self, request, form, resident, application):
+        raise NotImplementedError
+
+    def result(self, request, outcome, resident, application) -> dict:
+        return {"rows": [], "application_id": getattr(outcome, "pk", None) if isinstance(outcome, Application) else None}
+
+    # helpers
+    def plan_preview(self, plan: services.IssuancePlan, preview: Preview | None = None) -> Preview:
+        preview = preview or Preview()
+        kind_label = dict(Application.Kind.choices).get(plan.kind, plan.kind)
+        preview.rows.append((_t("手続の種類"), str(kind_label)))
+        if plan.card_expires_on:
+            preview.rows.append((_t("カードの有効期限"), _d(plan.card_expires_on)))
+        if plan.signing:
+            preview.rows.append((_t("署名用電子証明書の有効期限"), _d(plan.signing_expires_on)))
+            preview.rows.append((_t("署名用電子証明書の更新可能期間の開始"), _d(plan.signing_renewal_starts_on)))
+        if plan.user:
+            preview.rows.append((_t("利用者証明用電子証明書の有効期限"), _d(plan.user_expires_on)))
+            preview.rows.append((_t("利用者証明用電子証明書の更新可能期間の開始"), _d(plan.user_renewal_starts_on)))
+        preview.rows.append((_t("手数料"), _yen(plan.fee)))
+        for cert in plan.revokes:
+            preview.revokes.append(_cert_line(cert) + "（更新により失効）")
+        return preview
+
+    def certificate_text_preview(self, resident: Resident, preview: Preview) -> None:
+        for label, text in ((_t("証明書に記録する氏名"), resident.name), (_t("証明書に記録する住所"), resident.address)):
+            issues = charset.check_text(text)
+            if not issues:
+                preview.rows.append((label, text))
+                continue
+            try:
+                converted, _pos = charset.substitute_characters_detailed(text)
+            except ValidationError as exc:
+                preview.warnings.extend(exc.messages)
+                continue
+            detail = "、".join(f"{i['position'] + 1}文字目 {i['char']}→{i['substitute'] or '（削除）'}" for i in issues)
+            preview.rows.append((label, f"{converted}（代替文字: {detail}）"))
+
+    @staticmethod
+    def issued_rows(application: Application) -> list[tuple[str, str]]:
+        rows = [(_t("申請番号"), f"#{application.pk}"), (_t("手続の種類"), application.get_kind_display()),
+                (_t("状態"), application.get_status_display())]
+        for cert in application.certificates.order_by("kind"):
+            starts, _end = rules.renewal_window(cert.expires_on)
+            rows.append((cert.get_kind_display(), f"有効期限 {_d(cert.expires_on)}（更新は {_d(starts)} から）・シリアル {cert.serial}"))
+        if application.fee_due:
+            rows.append((_t("手数料"), f"{_yen(application.fee_due)}（領収番号 {application.fee_receipt_number or '—'}）"))
+        if application.outside_counter_hours:
+            rows.append((_t("取扱時間外"), _t("時間外処理として記録（監督者の確認対象）")))
+        return rows
+
+
+def _current(resident):
+    card = services.active_card(resident)
+    return card, services.valid_certificates(card)
+
+
+class IssueWorkflow(Workflow):
+    slug = "issue"
+    title = _("電子証明書の新規発行・更新")
+    form_class = wf_forms.IssueForm
+    intro = _("本人または法定代理人による即日の発行です。任意代理人の場合は「代理人申請（1回目）」から受け付けてください。")
+
+    def available(self, resident, card, valid):
+        return resident.is_registered and card is not None
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        plan = services.issuance_plan(
+            resident=resident, signing=cd["signing"], user=cd["user"], on=_today(),
+            applicant_type=cd["applicant_type"],
+        )
+        plan.raise_if_refused()
+        preview = self.plan_preview(plan)
+        self.certificate_text_preview(resident, preview)
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.certificates_issue(
+            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
+            applicant_type=cd["applicant_type"], documents=form.documents(),
+            legal_authority_document=cd.get("legal_authority_document", ""),
+            legal_authority_issued_on=cd.get("legal_authority_issued_on"),
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": self.issued_rows(outcome), "application_id": outcome.pk}
+
+
+class RevokeWorkflow(Workflow):
+    slug = "revoke"
+    title = _("電子証明書の失効申請")
+    form_class = wf_forms.RevokeForm
+
+    def available(self, resident, card, valid):
+        return bool(valid)
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        card, valid = _current(resident)
+        preview = Preview()
+        for kind, wanted in ((Certificate.Kind.SIGNING, cd["signing"]), (Certificate.Kind.USER, cd["user"])):
+            if wanted and kind in valid:
+                preview.revokes.append(_cert_line(valid[kind]))
+        if cd["signing"] and not cd["user"] and Certificate.Kind.USER in valid:
+            preview.notes.append(_t("利用者証明用電子証明書は引き続き有効です。"))
+        if cd["user"] and not cd["signing"] and Certificate.Kind.SIGNING in valid:
+            preview.warnings.append(_t("署名用電子証明書は利用者証明用電子証明書より長く有効にはなりません。"))
+        preview.rows.append((_t("手数料"), _yen(0)))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.certificates_revoke(
+            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
+            applicant_type=cd["applicant_type"], documents=form.documents(),
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        rows = [(_t("申請番号"), f"#{outcome.pk}"), (_t("手続の種類"), outcome.get_kind_display())]
+        for cert in Certificate.objects.filter(card=outcome.card, status=Certificate.Status.REVOKED,
+                                               revoked_at=outcome.received_at):
+            rows.append((cert.get_kind_display(), f"失効（{cert.revocation_reason}）"))
+        return {"rows": rows, "application_id": outcome.pk}
+
+
+class PasswordInitWorkflow(Workflow):
+    slug = "password-init"
+    title = _("暗証番号の初期化")
+    form_class = wf_forms.PasswordInitForm
+    intro = _("新しい暗証番号は本人が端末で設定します。このシステムは暗証番号を受け取らず、記録もしません。")
+
+    def available(self, resident, card, valid):
+        return bool(valid)
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        _card, valid = _current(resident)
+        preview = Preview()
+        for kind, wanted in ((Certificate.Kind.SIGNING, cd["signing"]), (Certificate.Kind.USER, cd["user"])):
+            if wanted and kind in valid:
+                preview.rows.append((_t("初期化の対象"), _cert_line(valid[kind])))
+        preview.rows.append((_t("手数料"), _yen(0)))
+        preview.notes.append(str(self.intro))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.passwords_initialize(
+            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
+            applicant_type=cd["applicant_type"], documents=form.documents(),
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": [(_t("申請番号"), f"#{outcome.pk}"), (_t("手続の種類"), outcome.get_kind_display()),
+                         (_t("状態"), outcome.get_status_display())], "application_id": outcome.pk}
+
+
+class ReissueWorkflow(Workflow):
+    slug = "reissue"
+    title = _("カード再交付に伴う電子証明書の再発行")
+    form_class = wf_forms.ReissueForm
+    intro = _("紛失・毀損によるカードの再交付と同時に電子証明書を発行します。手数料は1種類200円、2種類同時でも200円です。")
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        plan = services.issuance_plan(
+            resident=resident, signing=cd["signing"], user=cd["user"], on=_today(), reissue=True,
+            new_card_issued_on=cd["issued_on"], applicant_type=cd["applicant_type"],
+        )
+        plan.raise_if_refused()
+        preview = self.plan_preview(plan)
+        old, valid = _current(resident)
+        if old is not None:
+            preview.revokes.append(f"旧カード {old}（{dict(form.fields['old_card_status'].choices)[cd['old_card_status']]}として終了）")
+            for cert in valid.values():
+                preview.revokes.append(_cert_line(cert) + "（カード再交付により失効）")
+        self.certificate_text_preview(resident, preview)
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.card_reissue(
+            resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
+            signing=cd["signing"], user=cd["user"], fee_paid=cd["fee_paid"],
+            fee_receipt_number=cd["fee_receipt_number"], documents=form.documents(),
+            old_card_status=cd["old_card_status"], applicant_type=cd["applicant_type"],
+            legal_authority_document=cd.get("legal_authority_document", ""),
+            legal_authority_issued_on=cd.get("legal_authority_issued_on"),
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        rows = self.issued_rows(outcome)
+        rows.insert(2, (_t("新しいカード"), str(outcome.card)))
+        return {"rows": rows, "application_id": outcome.pk}
+
+
+class CardIssueWorkflow(Workflow):
+    slug = "card-issue"
+    title = _("マイナンバーカードの交付")
+    form_class = wf_forms.CardIssueForm
+    permission = "jpki.add_card"
+
+    def available(self, resident, card, valid):
+        return resident.is_registered and card is None
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        stay = resident.period_of_stay_ends_on if resident.stay_limits_card else None
+        expires = rules.card_expiry(issued_on=cd["issued_on"], birth_date=resident.birth_date,
+                                    period_of_stay_ends_on=stay)
+        preview = Preview(rows=[(_t("交付日"), _d(cd["issued_on"])), (_t("カードの有効期限"), _d(expires))])
+        if stay:
+            preview.notes.append(_t("在留期間の満了日（%(day)s）までとなります。") % {"day": _d(stay)})
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.card_issue(
+            resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
+            face_authentication_only=cd["face_authentication_only"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": [(_t("カード"), str(outcome)), (_t("有効期限"), _d(outcome.expires_on))]}
+
+
+class CardLostWorkflow(Workflow):
+    slug = "card-lost"
+    title = _("カードの紛失届（一時停止）")
+    form_class = wf_forms.CardLostForm
+    permission = "jpki.change_card"
+
+    def available(self, resident, card, valid):
+        return card is not None and card.status == Card.Status.ACTIVE
+
+    def preview(self, request, form, resident, application):
+        card, valid = _current(resident)
+        if card is None:
+            raise ValidationError({"__all__": _t("有効なカードがありません。")})
+        preview = Preview(rows=[(_t("カード"), str(card)), (_t("カードの状態"), _t("一時停止"))])
+        if Certificate.Kind.SIGNING in valid:
+            preview.revokes.append(_cert_line(valid[Certificate.Kind.SIGNING]))
+        if Certificate.Kind.USER in valid:
+            preview.notes.append(_t("利用者証明用電子証明書は一時停止中のカードとともに利用できなくなります。"))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        card, _valid = _current(resident)
+        if card is None:
+            raise ValidationError({"__all__": _t("有効なカードがありません。")})
+        return services.card_report_lost(card=card, actor=request.user, reason=form.cleaned_data["reason"])
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": [(_t("カード"), str(outcome))]}
+
+
+class CardFoundWorkflow(CardLostWorkflow):
+    slug = "card-found"
+    title = _("カードの発見届（一時停止の解除）")
+    form_class = wf_forms.CardFoundForm
+
+    def available(self, resident, card, valid):
+        return card is not None and card.status == Card.Status.SUSPENDED
+
+    def preview(self, request, form, resident, application):
+        card, _valid = _current(resident)
+        if card is None:
+            raise ValidationError({"__all__": _t("一時停止中のカードがありません。")})
+        preview = Preview(rows=[(_t("カード"), str(card)), (_t("カードの状態"), _t("有効（一時停止を解除）"))])
+        preview.notes.append(_t("紛失届で失効した署名用電子証明書は失効したままです。必要なら新規発行してください。"))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        card, _valid = _current(resident)
+        if card is None:
+            raise ValidationError({"__all__": _t("一時停止中のカードがありません。")})
+        return services.card_report_found(card=card, actor=request.user, reason=form.cleaned_data["reason"])
+
+
+class BasicInfoWorkflow(Workflow):
+    slug = "basic-info"
+    title = _("基本4情報の変更（住所・氏名など）")
+    form_class = wf_forms.BasicInfoForm
+    permission = "residents.change_resident"
+    intro = _("氏名・生年月日・性別・住所のいずれかが変わると、署名用電子証明書は失効します。利用者証明用電子証明書は引き続き有効です。")
+
+    def preview(self, request, form, resident, application):
+        changes = form.changes()
+        preview = Preview()
+        changed = {k: v for k, v in changes.items() if getattr(resident, k) != v}
+        if not changed:
+            raise ValidationError({"__all__": _t("変更された項目がありません。")})
+        for key, value in changed.items():
+            label = form.fields[key].label
+            preview.rows.append((str(label), f"{getattr(resident, key) or '—'} → {value or '—'}"))
+        if set(changed) & set(resident_services.BASIC_INFO_FIELDS):
+            _card, valid = _current(resident)
+            if Certificate.Kind.SIGNING in valid:
+                preview.revokes.append(_cert_line(valid[Certificate.Kind.SIGNING]) + "（基本4情報の変更）")
+            preview.notes.append(_t("署名用電子証明書は同じ日に新規発行できます（利用者証明用の有効期限が上限）。"))
+        new_address = "".join(p for p in (changes["address_town"], changes["address_block"]) if p)
+        for label, text in ((_t("氏名"), changes["name"]), (_t("住所"), new_address)):
+            for issue in charset.check_text(text):
+                sub = issue["substitute"]
+                preview.warnings.append(
+                    f"{label}の{issue['position'] + 1}文字目「{issue['char']}」({issue['codepoint']})は電子証明書に使用できません。"
+                    + (f"代替文字: {sub}" if sub else "代替文字がないため、かな表記になります。")
+                )
+        return preview
+
+    def perform(self, request, form, resident, application):
+        return resident_services.resident_change_basic_info(
+            resident=resident, actor=request.user, reason=form.cleaned_data["reason"], **form.changes()
+        )
+
+    def result(self, request, outcome, resident, application):
+        rows = [(_t("氏名"), resident.name), (_t("住所"), resident.address)]
+        for cert in outcome:
+            rows.append((_t("失効した証明書"), _cert_line(cert)))
+        return {"rows": rows}
+
+
+class DepartureWorkflow(Workflow):
+    slug = "departure"
+    title = _("転出・死亡など（住民記録の消除）")
+    form_class = wf_forms.DepartureForm
+    permission = "residents.change_resident"
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        card, valid = _current(resident)
+        ends_card = cd["status"] in (Resident.Status.DECEASED, Resident.Status.MOVED_ABROAD, Resident.Status.REMOVED)
+        preview = Preview(rows=[(_t("異動の種類"), dict(Resident.Status.choices)[cd["status"]]),
+                                (_t("異動日"), _d(cd["on"]))])
+        for cert in valid.values():
+            if cert.kind == Certificate.Kind.SIGNING or ends_card:
+                preview.revokes.append(_cert_line(cert))
+        if ends_card and card is not None:
+            preview.revokes.append(f"カード {card}（廃止）")
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return resident_services.resident_record_departure(
+            resident=resident, status=cd["status"], on=cd["on"], actor=request.user, reason=cd["reason"]
+        )
+
+    def result(self, request, outcome, resident, application):
+        rows = [(_t("住民登録の状態"), resident.get_status_display())]
+        for cert in outcome:
+            rows.append((_t("失効した証明書"), _cert_line(cert)))
+        return {"rows": rows}
+
+
+# --- the appointed proxy (任意代理人) -----------------------------------------------------------------
+
+
+class ProxyVisit1Workflow(Workflow):
+    slug = "proxy-visit1"
+    title = _("任意代理人による申請（1回目来庁・照会書送付依頼）")
+    form_class = wf_forms.ProxyVisit1Form
+    intro = _("任意代理人の申請は即日処理できません。照会書兼回答書を本人の住民登録地へ転送不要の簡易書留で送付し、2回目の来庁で発行します。代理人の本人確認書類は1回目は任意です。")
+
+    def available(self, resident, card, valid):
+        return resident.is_registered and card is not None
+
+    def preview(self, request, form, resident, application):
+        cd = form.cleaned_data
+        preview = Preview(rows=[
+            (_t("手続"), dict(form.fields["kind"].choices)[cd["kind"]]),
+            (_t("代理人"), f"{cd['proxy_name']}（{cd['proxy_kana']}）・{cd['relation']}"),
+            (_t("照会書の送付先"), f"〒{resident.postal_code} {resident.address}（本人の住民登録地・転送不要）"),
+        ])
+        if cd["kind"] == Application.Kind.NEW:
+            plan = services.issuance_plan(resident=resident, signing=cd["signing"], user=cd["user"], on=_today(),
+                                          applicant_type=Application.ApplicantType.PROXY)
+            plan.raise_if_refused()
+            self.plan_preview(plan, preview)
+            preview.notes.append(_t("有効期限は2回目の来庁日（発行日）で決まります。上記は本日発行した場合の目安です。"))
+        preview.notes.append(_t("本日は電子証明書を発行しません。"))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.proxy_visit1(
+            resident=resident, actor=request.user, reason=cd["reason"], kind=cd["kind"], signing=cd["signing"],
+            user=cd["user"], proxy_name=cd["proxy_name"], proxy_kana=cd["proxy_kana"],
+            proxy_address=cd["proxy_address"], proxy_birth_date=cd["proxy_birth_date"], relation=cd["relation"],
+            proxy_postal_code=cd["proxy_postal_code"], proxy_document=form.proxy_document(),
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": [(_t("申請番号"), f"#{outcome.pk}"), (_t("状態"), outcome.get_status_display()),
+                         (_t("次の手順"), _t("照会書兼回答書を印刷し、簡易書留（転送不要）で発送して「照会書の発送」を記録してください。"))],
+                "application_id": outcome.pk}
+
+
+class ProxyStepWorkflow(Workflow):
+    needs_application = True
+    stages: tuple[str, ...] = ()
+
+    def available(self, resident, card, valid):
+        return False  # offered per open application, not as a resident-level button
+
+    def step_available(self, application: Application) -> bool:
+        proxy = getattr(application, "proxy", None)
+        return proxy is not None and application.is_open and proxy.stage in self.stages
+
+    def base_rows(self, application):
+        proxy = application.proxy
+        return [
+            (_t("申請"), f"#{application.pk} {application.get_kind_display()}（{application.get_status_display()}）"),
+            (_t("代理人"), f"{proxy.proxy_name}（{proxy.relation}）"),
+            (_t("1回目来庁"), f"{timezone.localtime(proxy.visit1_at):%Y-%m-%d %H:%M}"),
+        ]
+
+    def result(self, request, outcome, resident, application):
+        application.refresh_from_db()
+        return {"rows": self.base_rows(application), "application_id": application.pk}
+
+
+class ProxyLetterSentWorkflow(ProxyStepWorkflow):
+    slug = "proxy-letter-sent"
+    title = _("照会書兼回答書の発送")
+    form_class = wf_forms.ProxyLetterSentForm
+    stages = (ProxyAuthorization.Stage.VISIT1,)
+    permission = "jpki.change_proxyauthorization"
+
+    def preview(self, request, form, resident, application):
+        rows = self.base_rows(application)
+        rows.append((_t("送付先"), f"〒{resident.postal_code} {resident.address}（転送不要・簡易書留）"))
+        tracking = form.cleaned_data.get("tracking_number")
+        rows.append((_t("お問い合わせ番号"), tracking or "—"))
+        return Preview(rows=rows)
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        reason = cd["reason"]
+        if cd.get("tracking_number"):
+            reason = f"{reason}（お問い合わせ番号 {cd['tracking_number']}）"
+        proxy = services.proxy_letter_sent(application=application, actor=request.user, reason=reason)
+        if cd.get("tracking_number"):
+            letters_bridge.record_mailing(application=application, tracking_number=cd["tracking_number"],
+                                          actor=request.user, reason=reason)
+        return proxy
+
+
+class ProxyReplyWorkflow(ProxyStepWorkflow):
+    slug = "proxy-reply"
+    title = _("回答書の受理")
+    form_class = wf_forms.ProxyReplyForm
+    stages = (ProxyAuthorization.Stage.LETTER_SENT,)
+    permission = "jpki.change_proxyauthorization"
+
+    def preview(self, request, form, resident, application):
+        return Preview(rows=self.base_rows(application))
+
+    def perform(self, request, form, resident, application):
+        return services.proxy_reply_received(application=application, actor=request.user,
+                                             reason=form.cleaned_data["reason"])
+
+
+class ProxyReturnedWorkflow(ProxyStepWorkflow):
+    slug = "proxy-returned"
+    title = _("照会書の返戻（転送不要で戻った）")
+    form_class = wf_forms.ProxyReturnedForm
+    stages = (ProxyAuthorization.Stage.LETTER_SENT,)
+    permission = "jpki.change_proxyauthorization"
+
+    def preview(self, request, form, resident, application):
+        preview = Preview(rows=self.base_rows(application))
+        preview.rows.append((_t("返戻理由"), form.return_reason_text() or "—"))
+        preview.warnings.append(_t("この申請は発行せずに終了します。2回目の来庁は受け付けられません。"))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        return services.proxy_letter_returned(application=application, actor=request.user,
+                                              reason=form.cleaned_data["reason"],
+                                              return_reason=form.return_reason_text())
+
+
+class ProxyVisit2Workflow(ProxyStepWorkflow):
+    slug = "proxy-visit2"
+    title = _("任意代理人の2回目来庁（確認と発行）")
+    form_class = wf_forms.ProxyVisit2Form
+    stages = (ProxyAuthorization.Stage.LETTER_SENT, ProxyAuthorization.Stage.REPLY_RECEIVED)
+    intro = _("すべての項目を確認してください。代理人の本人確認書類は官公署発行の顔写真付きのもの（運転免許証、パスポートなど）に限ります。")
+
+    def preview(self, request, form, resident, application):
+        preview = Preview(rows=self.base_rows(application))
+        if application.kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
+            plan = services.issuance_plan(resident=resident, signing=application.signing_requested,
+                                          user=application.user_requested, on=_today(),
+                                          applicant_type=Application.ApplicantType.PROXY)
+            plan.raise_if_refused()
+            self.plan_preview(plan, preview)
+            self.certificate_text_preview(resident, preview)
+        elif application.kind == Application.Kind.REVOCATION:
+            _card, valid = _current(resident)
+            for kind, wanted in ((Certificate.Kind.SIGNING, application.signing_requested),
+                                 (Certificate.Kind.USER, application.user_requested)):
+                if wanted and kind in valid:
+                    preview.revokes.append(_cert_line(valid[kind]))
+        return preview
+
+    def perform(self, request, form, resident, application):
+        cd = form.cleaned_data
+        return services.proxy_visit2(
+            application=application, actor=request.user, reason=cd["reason"], checklist=form.checklist(),
+            proxy_document=form.proxy_document(), outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        return {"rows": self.issued_rows(outcome), "application_id": outcome.pk}
+
+
+WORKFLOWS: dict[str, Workflow] = {
+    wf.slug: wf
+    for wf in (
+        IssueWorkflow(), RevokeWorkflow(), PasswordInitWorkflow(), ReissueWorkflow(), CardIssueWorkflow(),
+        CardLostWorkflow(), CardFoundWorkflow(), BasicInfoWorkflow(), DepartureWorkflow(), ProxyVisit1Workflow(),
+        ProxyLetterSentWorkflow(), ProxyReplyWorkflow(), ProxyReturnedWorkflow(), ProxyVisit2Workflow(),
+    )
+}
+RESIDENT_BUTTONS = ("issue", "revoke", "password-init", "reissue", "card-issue", "card-lost", "card-found",
+                    "proxy-visit1", "basic-info", "departure")
+PROXY_STEPS = ("proxy-letter-sent", "proxy-reply", "proxy-returned", "proxy-visit2")
+
+
+def proxy_steps_for(application: Application) -> list[tuple[str, str]]:
+    """(slug, title) of the proxy steps open for this application."""
+    return [(slug, str(WORKFLOWS[slug].title)) for slug in PROXY_STEPS if WORKFLOWS[slug].step_available(application)]
+
+
+def workflow_url(resident_id, slug, application_id=None) -> str:
+    url = reverse("admin:residents_resident_workflow", args=[resident_id, slug])
+    return f"{url}?application={application_id}" if application_id else url
+
+
+def counter_status(now=None) -> dict:
+    now = now or timezone.now()
+    is_open = rules.counter_is_open(now)
+    return {"is_open": is_open, "next_day": None if is_open else services.next_opening_day(now), "now": now}
+
+
+def _dry_run(fn):
+    """Run a service inside a transaction that is always rolled back: shows every refusal before confirming."""
+    try:
+        with transaction.atomic():
+            fn()
+            raise _DryRun
+    except _DryRun:
+        return
+
+
+def workflow_view(request, object_id, slug, admin_site, model_admin):
+    """One procedure for one resident: GET form → POST review (confirm page) → POST confirm → result."""
+    workflow = WORKFLOWS.get(slug)
+    if workflow is None:
+        raise Http404
+    if not request.user.has_perm(workflow.permission):
+        raise PermissionDenied
+    resident = get_object_or_404(Resident, pk=object_id)
+    application = None
+    if workflow.needs_application:
+        app_id = request.GET.get("application") or request.POST.get("application")
+        if not app_id or not str(app_id).isdigit():
+            raise Http404
+        application = get_object_or_404(Application.objects.select_related("proxy"), pk=app_id, resident=resident)
+
+    form_class = workflow.form_class
+    step = "form"
+    preview = None
+    if request.method == "POST":
+        form = form_class(request.POST, **workflow.form_kwargs(resident, application))
+        action = request.POST.get("_step", "review")
+        if action == "edit":
+            form.full_clean()
+            form._errors = ErrorDict()  # back to editing: no error noise
+        elif form.is_valid():
+            try:
+                if action == "confirm":
+                    outcome = workflow.perform(request, form, resident, application)
+                    resident.refresh_from_db()
+                    result = workflow.result(request, outcome, resident, application)
+                    result["title"] = str(workflow.title)
+                    request.session[f"workflow_result_{resident.pk}_{slug}"] = result
+                    messages.success(request, _t("「%(title)s」を記録しました。") % {"title": workflow.title})
+                    done = reverse("admin:residents_resident_workflow_done", args=[resident.pk, slug])
+                    return HttpResponseRedirect(done)
+                preview = workflow.preview(request, form, resident, application)
+                _dry_run(lambda: workflow.perform(request, form, resident, application))
+                step = "confirm"
+            except ValidationError as exc:
+                wf_forms.apply_service_errors(form, exc)
+                step = "form"
+    else:
+        form = form_class(**workflow.form_kwargs(resident, application))
+
+    context = {
+        **admin_site.each_context(request),
+        "opts": Resident._meta,
+        "title": workflow.title,
+        "subtitle": str(resident),
+        "workflow": workflow,
+        "resident": resident,
+        "application": application,
+        "form": form,
+        "step": step,
+        "preview": preview,
+        "counter": counter_status(),
+        "has_outside_hours": "outside_hours_confirmed" in form.fields,
+        "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
+        "media": model_admin.media + form.media,
+    }
+    request.current_app = admin_site.name
+    return TemplateResponse(request, "admin/jpki/workflow.html", context)
+
+
+def workflow_done_view(request, object_id, slug, admin_site, model_admin):
+    workflow = WORKFLOWS.get(slug)
+    if workflow is None:
+        raise Http404
+    if not request.user.has_perm(workflow.permission):
+        raise PermissionDenied
+    resident = get_object_or_404(Resident, pk=object_id)
+    result = request.session.get(f"workflow_result_{resident.pk}_{slug}")
+    if result is None:
+        return HttpResponseRedirect(reverse("admin:residents_resident_change", args=[resident.pk]))
+    application_url = None
+    if result.get("application_id"):
+        application_url = reverse("admin:jpki_application_change", args=[result["application_id"]])
+    context = {
+        **admin_site.each_context(request),
+        "opts": Resident._meta,
+        "title": _t("%(title)s（完了）") % {"title": workflow.title},
+        "subtitle": str(resident),
+        "workflow": workflow,
+        "resident": resident,
+        "result": result,
+        "application_url": application_url,
+        "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
+    }
+    request.current_app = admin_site.name
+    return TemplateResponse(request, "admin/jpki/workflow_done.html", context)

@@ -1,0 +1,301 @@
+"""The resident register in the admin: the clerk's search and the resident's page (住民画面).
+
+Register data is read-only here: every write goes through a workflow (``jpki.workflows``), which
+calls the services. The change page logs every view into ``jpki.models.RecordView``.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from jpki import badges, letters_bridge, rules, workflows
+from jpki.forms import CharacterSubstitutionForm
+from jpki.models import Application, Card, Certificate, RecordView
+from jpki.search import looks_like_address, parse_query
+
+from . import charset
+from .models import CharacterSubstitution, Resident
+from .normalize import search_key
+
+CURRENT_CARD_STATUSES = (Card.Status.ACTIVE, Card.Status.SUSPENDED)
+
+
+def city_address_prefix() -> str:
+    return getattr(settings, "CITY_ADDRESS_PREFIX", f"大阪府{getattr(settings, 'CITY_NAME', '吹田市')}")
+
+
+def resident_search(queryset, term: str):
+    """One search box: name / kana (any script or width) / date of birth / address.
+
+    Every condition is an indexed prefix or exact match (``kana_search__startswith`` ...): no
+    ``icontains`` scan. Returns the filtered queryset.
+    """
+    parsed = parse_query(term)
+    if parsed.dates:
+        queryset = queryset.filter(birth_date__in=parsed.dates)
+    text = parsed.text
+    if not text:
+        return queryset
+    key = search_key(text)
+    condition = Q(kana_search__startswith=key) | Q(name_search__startswith=key)
+    address = unicodedata.normalize("NFKC", text).replace(" ", "")
+    prefix = city_address_prefix()
+    if looks_like_address(address) or address.startswith(("大阪府", prefix[3:])):
+        town, block = address, ""
+        for i, ch in enumerate(address):
+            if ch.isdigit():
+                town, block = address[:i], address[i:]
+                break
+        towns = {town}
+        if not town.startswith("大阪府"):
+            towns |= {f"大阪府{town}", f"{prefix}{town}"}
+        address_q = Q()
+        for candidate in towns:
+            if candidate:
+                address_q |= Q(address_town__startswith=candidate)
+        if block:
+            address_q &= Q(address_block__startswith=block)
+        condition |= address_q
+    return queryset.filter(condition)
+
+
+@admin.register(Resident)
+class ResidentAdmin(SimpleHistoryAdmin):
+    list_display = ("name_display", "birth_date_display", "address_display", "status", "card_display",
+                    "signing_display", "user_display")
+    list_display_links = ("name_display",)
+    list_filter = ("status",)
+    search_fields = ("kana_search",)  # shows the box; the search itself is get_search_results
+    search_help_text = _("氏名・カナ（ひらがな/カタカナ・全角/半角）、生年月日（1985-06-01、S60.6.1、昭和60年6月1日）、"
+                         "住所（泉町2丁目、吹田市千里山西…）。照会番号を読み取ると申請を開きます。")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("kana_search", "id")
+    change_form_template = "admin/residents/resident/change_form.html"
+    change_list_template = "admin/residents/resident/change_list.html"
+    readonly_fields = ("name", "name_kana", "alias_name", "birth_date", "sex", "postal_code", "address_town",
+                       "address_block", "address_building", "status", "status_changed_on", "residence_status",
+                       "period_of_stay_ends_on", "is_adult_ward", "created_at", "updated_at")
+    fieldsets = (
+        (_("基本4情報"), {"fields": ("name", "name_kana", "alias_name", "birth_date", "sex")}),
+        (_("住所"), {"fields": ("postal_code", "address_town", "address_block", "address_building")}),
+        (_("住民登録"), {"fields": ("status", "status_changed_on", "residence_status", "period_of_stay_ends_on",
+                                "is_adult_ward", "created_at", "updated_at")}),
+    )
+    actions = None
+
+    # -- permissions: the register is read-only here, procedures are workflows -------------------
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # -- changelist --------------------------------------------------------------------------------
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        current_certs = Certificate.objects.order_by("kind", "-issued_on", "-id")
+        current_cards = (
+            Card.objects.filter(status__in=CURRENT_CARD_STATUSES)
+            .order_by("-issued_on", "-id")
+            .prefetch_related(Prefetch("certificates", queryset=current_certs, to_attr="all_certificates"))
+        )
+        return qs.prefetch_related(Prefetch("cards", queryset=current_cards, to_attr="current_cards"))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        return resident_search(queryset, term), False
+
+    def changelist_view(self, request, extra_context=None):
+        term = (request.GET.get("q") or "").strip()
+        if term and " " not in term:
+            application = letters_bridge.find_by_reference(term)
+            if application is not None:
+                return HttpResponseRedirect(reverse("admin:jpki_application_change", args=[application.pk]))
+        return super().changelist_view(request, extra_context)
+
+    def _today(self):
+        return timezone.localdate()
+
+    @staticmethod
+    def _card(obj):
+        cards = getattr(obj, "current_cards", None)
+        return cards[0] if cards else None
+
+    def _cert(self, obj, kind):
+        card = self._card(obj)
+        if card is None:
+            return None
+        return badges.latest_by_kind(getattr(card, "all_certificates", [])).get(kind)
+
+    @staticmethod
+    def _badge_html(badge, extra=""):
+        return format_html('<span class="{}" title="{}">{}</span>{}', badge.css, badge.title, badge.label, extra)
+
+    @admin.display(description=_("氏名"), ordering="kana_search")
+    def name_display(self, obj):
+        return format_html('<strong class="jpki-name">{}</strong><br><small class="jpki-kana">{}</small>',
+                           obj.name, obj.name_kana)
+
+    @admin.display(description=_("生年月日"), ordering="birth_date")
+    def birth_date_display(self, obj):
+        return format_html("{}<br><small>{}歳</small>", f"{obj.birth_date:%Y-%m-%d}",
+                           rules.age_on(obj.birth_date, max(obj.birth_date, self._today())))
+
+    @admin.display(description=_("住所"))
+    def address_display(self, obj):
+        return obj.address
+
+    @admin.display(description=_("カード"))
+    def card_display(self, obj):
+        card = self._card(obj)
+        badge = badges.card_badge(card, self._today())
+        extra = format_html("<br><small>〜{}</small>", f"{card.expires_on:%Y-%m-%d}") if card else ""
+        return self._badge_html(badge, extra)
+
+    def _cert_display(self, obj, kind):
+        cert = self._cert(obj, kind)
+        badge = badges.certificate_badge(cert, self._today())
+        extra = ""
+        if cert is not None and cert.status == Certificate.Status.VALID:
+            extra = format_html("<br><small>〜{}</small>", f"{cert.expires_on:%Y-%m-%d}")
+        return self._badge_html(badge, extra)
+
+    @admin.display(description=_("署名用"))
+    def signing_display(self, obj):
+        return self._cert_display(obj, Certificate.Kind.SIGNING)
+
+    @admin.display(description=_("利用者証明用"))
+    def user_display(self, obj):
+        return self._cert_display(obj, Certificate.Kind.USER)
+
+    # -- workflows ---------------------------------------------------------------------------------
+    def get_urls(self):
+        site = self.admin_site
+
+        def wrap(view):
+            def inner(request, *args, **kwargs):
+                return view(request, *args, admin_site=site, model_admin=self, **kwargs)
+
+            return site.admin_view(inner)
+
+        return [
+            path("<path:object_id>/procedure/<slug:slug>/", wrap(workflows.workflow_view),
+                 name="residents_resident_workflow"),
+            path("<path:object_id>/procedure/<slug:slug>/done/", wrap(workflows.workflow_done_view),
+                 name="residents_resident_workflow_done"),
+        ] + super().get_urls()
+
+    # -- the resident's page -----------------------------------------------------------------------
+    def resident_page_context(self, request, resident: Resident) -> dict:
+        today = self._today()
+        cards = list(
+            Card.objects.filter(resident=resident)
+            .select_related("office")
+            .prefetch_related(Prefetch("certificates", queryset=Certificate.objects.order_by("kind", "-issued_on", "-id"),
+                                       to_attr="all_certificates"))
+            .order_by("-issued_on", "-id")
+        )
+        current = next((c for c in cards if c.status in CURRENT_CARD_STATUSES), None)
+        cert_rows = []
+        valid = {}
+        if current is not None:
+            chosen = badges.latest_by_kind(current.all_certificates)
+            for kind, label in Certificate.Kind.choices:
+                cert = chosen.get(kind)
+                window = rules.renewal_window(cert.expires_on) if cert else None
+                cert_rows.append({"kind": kind, "label": label, "cert": cert,
+                                  "badge": badges.certificate_badge(cert, today), "window": window})
+                if cert is not None and cert.status == Certificate.Status.VALID:
+                    valid[kind] = cert
+        past_cards = [
+            {"card": c, "badge": badges.card_badge(c, today), "certificates": c.all_certificates}
+            for c in cards if c is not current
+        ]
+        applications = list(
+            Application.objects.filter(resident=resident)
+            .select_related("office", "received_by", "proxy")
+            .order_by("-received_at", "-id")[:15]
+        )
+        open_apps = [
+            {"app": a, "steps": [(slug, title, workflows.workflow_url(resident.pk, slug, a.pk))
+                                 for slug, title in workflows.proxy_steps_for(a)
+                                 if request.user.has_perm(workflows.WORKFLOWS[slug].permission)]}
+            for a in applications if a.is_open
+        ]
+        buttons = []
+        for slug in workflows.RESIDENT_BUTTONS:
+            wf = workflows.WORKFLOWS[slug]
+            if not request.user.has_perm(wf.permission):
+                continue
+            buttons.append({"slug": slug, "title": wf.title, "url": workflows.workflow_url(resident.pk, slug),
+                            "enabled": wf.available(resident, current, valid)})
+        letters = letters_bridge.letters_for_resident(resident)
+        checks = []
+        for label, text in ((_("氏名"), resident.name), (_("住所"), resident.address)):
+            checks.append({"label": label, "text": text, "issues": charset.check_text(text)})
+        return {
+            "today": today,
+            "age": rules.age_on(resident.birth_date, max(today, resident.birth_date)),
+            "current_card": current,
+            "current_card_badge": badges.card_badge(current, today),
+            "cert_rows": cert_rows,
+            "past_cards": past_cards,
+            "open_applications": open_apps,
+            "recent_applications": applications,
+            "procedure_buttons": buttons,
+            "letters": letters,
+            "letters_installed": letters is not None,
+            "letters_lookup_url": letters_bridge.lookup_url(),
+            "charset_checks": checks,
+            "counter": workflows.counter_status(),
+            "applications_url": reverse("admin:jpki_application_changelist") + f"?resident__id__exact={resident.pk}",
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        resident = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if resident is not None and self.has_view_permission(request, resident):
+            profile = getattr(request.user, "staff_profile", None)
+            RecordView.objects.create(user=request.user, resident=resident,
+                                      office_id=profile.office_id if profile else None,
+                                      path=request.get_full_path()[:200])
+            extra_context.update(self.resident_page_context(request, resident))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(CharacterSubstitution)
+class CharacterSubstitutionAdmin(SimpleHistoryAdmin):
+    """The substitution table (代替文字): staff may extend it; every change records who and why."""
+
+    form = CharacterSubstitutionForm
+    list_display = ("original", "codepoint", "substitute", "note")
+    search_fields = ("=original", "=substitute")
+    fields = ("original", "substitute", "note", "change_reason")
+    actions = None
+
+    @admin.display(description=_("コードポイント"))
+    def codepoint(self, obj):
+        return format_html_join(" ", "{}", ((charset.codepoint(c),) for c in obj.original))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        obj._change_reason = form.cleaned_data["change_reason"]
+        obj.save()

@@ -24,16 +24,17 @@ APPLICANT_CHOICES = [
     (Application.ApplicantType.SELF, _("本人")),
     (Application.ApplicantType.LEGAL, _("法定代理人")),
 ]
+# Same codes as letters.models.ReturnReason (used directly when the letters app records the return).
 RETURN_REASONS = [
-    ("あて所に尋ねあたりません", _("あて所に尋ねあたりません")),
-    ("転居先不明", _("転居先不明")),
-    ("受取拒否", _("受取拒否")),
-    ("保管期間経過", _("保管期間経過")),
-    ("その他", _("その他")),
+    ("address_unknown", _("あて所に尋ねあたりません")),
+    ("forward_unknown", _("転居先不明")),
+    ("refused", _("受取拒否")),
+    ("unclaimed", _("保管期間経過")),
+    ("other", _("その他")),
 ]
 
 # Service error keys that are not form fields but belong to one.
-ERROR_FIELD_ALIASES = {"documents": "document_kind", "proxy_document": "proxy_document_kind"}
+ERROR_FIELD_ALIASES = {"documents": "document_kind", "proxy_document": "proxy_document_kind", "note": "return_note"}
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -267,7 +268,8 @@ class ProxyReturnedForm(WorkflowForm):
     default_reason = "照会書の返戻（転送不要）"
 
     def return_reason_text(self) -> str:
-        reason = self.cleaned_data.get("return_reason") or ""
+        code = self.cleaned_data.get("return_reason") or ""
+        reason = str(dict(RETURN_REASONS).get(code, code))
         note = (self.cleaned_data.get("return_note") or "").strip()
         if reason and note:
             return f"{reason}（{note}）"[:60]

@@ -81,25 +81,54 @@ def letter_url(letter) -> str | None:
     return url_or_none("admin:letters_letter_change", letter.pk)
 
 
-def record_mailing(*, application, tracking_number: str, actor, reason: str):
-    """Record the tracking number on the current inquiry letter when the letters app offers it.
+def current_inquiry(application):
+    """The current inquiry letter (照会書兼回答書) of an application, or None (also without the app)."""
+    model = letter_model()
+    if model is None or _services() is None:
+        return None
+    try:
+        return (model.objects.filter(application=application, kind="inquiry", is_current=True)
+                .order_by("-version", "-id").first())
+    except DatabaseError:
+        return None
 
-    Returns True when the letters app recorded it, False when it is only kept in the history reason.
+
+def letters_enabled() -> bool:
+    return _services() is not None and letter_model() is not None
+
+
+def create_inquiry_url(application) -> str | None:
+    return url_or_none("admin:letters_letter_create", application.pk)
+
+
+def record_mailing(*, application, tracking_number: str, actor, reason: str, render: bool = True):
+    """Mailing through the letters app (which calls jpki.services.proxy_letter_sent itself).
+
+    Creates the inquiry letter first when none was made yet. Returns the letter, or None when the
+    letters app is not there (the caller then calls the jpki service directly).
     """
     services = _services()
-    if services is None or not tracking_number:
-        return False
-    for name in ("letter_record_mailing", "record_mailing", "letter_mark_posted"):
-        fn = getattr(services, name, None)
-        if fn is None:
-            continue
-        model = letter_model()
-        letter = None
-        if model is not None:
-            letter = (model.objects.filter(application=application, kind="inquiry", is_current=True)
-                      .order_by("-id").first())
-        if letter is None:
-            return False
-        fn(letter=letter, tracking_number=tracking_number, actor=actor, reason=reason)
-        return True
-    return False
+    if services is None or not hasattr(services, "letter_record_mailing"):
+        return None
+    letter = current_inquiry(application)
+    if letter is None:
+        letter = services.letter_create(kind="inquiry", application=application, actor=actor,
+                                        reason="照会書兼回答書の作成", render_now=render)
+    return services.letter_record_mailing(letter=letter, actor=actor, reason=reason, tracking_number=tracking_number)
+
+
+def record_reply(*, application, actor, reason: str):
+    services = _services()
+    letter = current_inquiry(application)
+    if services is None or letter is None or letter.posted_at is None:
+        return None
+    return services.letter_record_reply(letter=letter, actor=actor, reason=reason)
+
+
+def record_return(*, application, actor, reason: str, return_reason: str, note: str):
+    services = _services()
+    letter = current_inquiry(application)
+    if services is None or letter is None or letter.posted_at is None:
+        return None
+    return services.letter_record_return(letter=letter, actor=actor, reason=reason, return_reason=return_reason,
+                                         note=note)

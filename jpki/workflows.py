@@ -82,7 +82,7 @@ class Workflow:
     def preview(self, request, form, resident, application) -> Preview:
         return Preview()
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         raise NotImplementedError
 
     def result(self, request, outcome, resident, application) -> dict:
@@ -159,7 +159,7 @@ class IssueWorkflow(Workflow):
         self.certificate_text_preview(resident, preview)
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.certificates_issue(
             resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
@@ -195,7 +195,7 @@ class RevokeWorkflow(Workflow):
         preview.rows.append((_t("手数料"), _yen(0)))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.certificates_revoke(
             resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
@@ -231,7 +231,7 @@ class PasswordInitWorkflow(Workflow):
         preview.notes.append(str(self.intro))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.passwords_initialize(
             resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
@@ -266,7 +266,7 @@ class ReissueWorkflow(Workflow):
         self.certificate_text_preview(resident, preview)
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.card_reissue(
             resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
@@ -303,7 +303,7 @@ class CardIssueWorkflow(Workflow):
             preview.notes.append(_t("在留期間の満了日（%(day)s）までとなります。") % {"day": _d(stay)})
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.card_issue(
             resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
@@ -334,7 +334,7 @@ class CardLostWorkflow(Workflow):
             preview.notes.append(_t("利用者証明用電子証明書は一時停止中のカードとともに利用できなくなります。"))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         card, _valid = _current(resident)
         if card is None:
             raise ValidationError({"__all__": _t("有効なカードがありません。")})
@@ -360,7 +360,7 @@ class CardFoundWorkflow(CardLostWorkflow):
         preview.notes.append(_t("紛失届で失効した署名用電子証明書は失効したままです。必要なら新規発行してください。"))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         card, _valid = _current(resident)
         if card is None:
             raise ValidationError({"__all__": _t("一時停止中のカードがありません。")})
@@ -398,7 +398,7 @@ class BasicInfoWorkflow(Workflow):
                 )
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         return resident_services.resident_change_basic_info(
             resident=resident, actor=request.user, reason=form.cleaned_data["reason"], **form.changes()
         )
@@ -429,7 +429,7 @@ class DepartureWorkflow(Workflow):
             preview.revokes.append(f"カード {card}（廃止）")
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return resident_services.resident_record_departure(
             resident=resident, status=cd["status"], on=cd["on"], actor=request.user, reason=cd["reason"]
@@ -470,7 +470,7 @@ class ProxyVisit1Workflow(Workflow):
         preview.notes.append(_t("本日は電子証明書を発行しません。"))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.proxy_visit1(
             resident=resident, actor=request.user, reason=cd["reason"], kind=cd["kind"], signing=cd["signing"],
@@ -520,20 +520,23 @@ class ProxyLetterSentWorkflow(ProxyStepWorkflow):
     def preview(self, request, form, resident, application):
         rows = self.base_rows(application)
         rows.append((_t("送付先"), f"〒{resident.postal_code} {resident.address}（転送不要・簡易書留）"))
+        if letters_bridge.letters_enabled():
+            letter = letters_bridge.current_inquiry(application)
+            rows.append((_t("照会書兼回答書"), letter.reference if letter else _t("記録時に作成します（照会番号を採番）")))
         tracking = form.cleaned_data.get("tracking_number")
         rows.append((_t("お問い合わせ番号"), tracking or "—"))
         return Preview(rows=rows)
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         reason = cd["reason"]
         if cd.get("tracking_number"):
             reason = f"{reason}（お問い合わせ番号 {cd['tracking_number']}）"
-        proxy = services.proxy_letter_sent(application=application, actor=request.user, reason=reason)
-        if cd.get("tracking_number"):
-            letters_bridge.record_mailing(application=application, tracking_number=cd["tracking_number"],
-                                          actor=request.user, reason=reason)
-        return proxy
+        if letters_bridge.letters_enabled():
+            # The letters app records the posting and calls proxy_letter_sent itself.
+            return letters_bridge.record_mailing(application=application, tracking_number=cd["tracking_number"],
+                                                 actor=request.user, reason=reason, render=not dry)
+        return services.proxy_letter_sent(application=application, actor=request.user, reason=reason)
 
 
 class ProxyReplyWorkflow(ProxyStepWorkflow):
@@ -546,9 +549,10 @@ class ProxyReplyWorkflow(ProxyStepWorkflow):
     def preview(self, request, form, resident, application):
         return Preview(rows=self.base_rows(application))
 
-    def perform(self, request, form, resident, application):
-        return services.proxy_reply_received(application=application, actor=request.user,
-                                             reason=form.cleaned_data["reason"])
+    def perform(self, request, form, resident, application, dry=False):
+        reason = form.cleaned_data["reason"]
+        if letters_bridge.record_reply(application=application, actor=request.user, reason=reason) is None:
+            services.proxy_reply_received(application=application, actor=request.user, reason=reason)
 
 
 class ProxyReturnedWorkflow(ProxyStepWorkflow):
@@ -564,10 +568,15 @@ class ProxyReturnedWorkflow(ProxyStepWorkflow):
         preview.warnings.append(_t("この申請は発行せずに終了します。2回目の来庁は受け付けられません。"))
         return preview
 
-    def perform(self, request, form, resident, application):
-        return services.proxy_letter_returned(application=application, actor=request.user,
-                                              reason=form.cleaned_data["reason"],
-                                              return_reason=form.return_reason_text())
+    def perform(self, request, form, resident, application, dry=False):
+        cd = form.cleaned_data
+        if not cd.get("return_reason"):
+            raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
+        done = letters_bridge.record_return(application=application, actor=request.user, reason=cd["reason"],
+                                            return_reason=cd["return_reason"], note=cd.get("return_note") or "")
+        if done is None:
+            services.proxy_letter_returned(application=application, actor=request.user, reason=cd["reason"],
+                                           return_reason=form.return_reason_text())
 
 
 class ProxyVisit2Workflow(ProxyStepWorkflow):
@@ -594,7 +603,7 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
                     preview.revokes.append(_cert_line(valid[kind]))
         return preview
 
-    def perform(self, request, form, resident, application):
+    def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.proxy_visit2(
             application=application, actor=request.user, reason=cd["reason"], checklist=form.checklist(),
@@ -680,7 +689,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
                     done = reverse("admin:residents_resident_workflow_done", args=[resident.pk, slug])
                     return HttpResponseRedirect(done)
                 preview = workflow.preview(request, form, resident, application)
-                _dry_run(lambda: workflow.perform(request, form, resident, application))
+                _dry_run(lambda: workflow.perform(request, form, resident, application, dry=True))
                 step = "confirm"
             except ValidationError as exc:
                 wf_forms.apply_service_errors(form, exc)
@@ -688,8 +697,15 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
     else:
         form = form_class(**workflow.form_kwargs(resident, application))
 
+    inquiry = letters_bridge.current_inquiry(application) if application is not None else None
     context = {
         **admin_site.each_context(request),
+        "inquiry_letter": inquiry,
+        "inquiry_letter_url": letters_bridge.letter_url(inquiry) if inquiry else None,
+        "inquiry_preview_url": letters_bridge.url_or_none("letters:preview", inquiry.pk) if inquiry else None,
+        "create_inquiry_url": (letters_bridge.create_inquiry_url(application)
+                               if application is not None and inquiry is None and letters_bridge.letters_enabled()
+                               else None),
         "opts": Resident._meta,
         "title": workflow.title,
         "subtitle": str(resident),

@@ -5,11 +5,8 @@ calls the services. The change page logs every view into ``jpki.models.RecordVie
 """
 from __future__ import annotations
 
-import unicodedata
-
-from django.conf import settings
 from django.contrib import admin
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,52 +17,29 @@ from simple_history.admin import SimpleHistoryAdmin
 from jpki import badges, letters_bridge, rules, workflows
 from jpki.forms import CharacterSubstitutionForm
 from jpki.models import Application, Card, Certificate, RecordView
-from jpki.search import looks_like_address, parse_query
+from jpki.search import parse_query
 
 from . import charset
 from .models import CharacterSubstitution, Resident
-from .normalize import search_key
+from .search import resident_search_q
 
 CURRENT_CARD_STATUSES = (Card.Status.ACTIVE, Card.Status.SUSPENDED)
-
-
-def city_address_prefix() -> str:
-    return getattr(settings, "CITY_ADDRESS_PREFIX", f"大阪府{getattr(settings, 'CITY_NAME', '吹田市')}")
 
 
 def resident_search(queryset, term: str):
     """One search box: name / kana (any script or width) / date of birth / address.
 
-    Every condition is an indexed prefix or exact match (``kana_search__startswith`` ...): no
-    ``icontains`` scan. Returns the filtered queryset.
+    Dates are taken out of the query first (so "やまだ S60.6.1" narrows by both); the rest goes
+    through ``residents.search.resident_search_q`` (indexed prefix ranges, no ``icontains`` scan).
     """
     parsed = parse_query(term)
     if parsed.dates:
         queryset = queryset.filter(birth_date__in=parsed.dates)
-    text = parsed.text
-    if not text:
-        return queryset
-    key = search_key(text)
-    condition = Q(kana_search__startswith=key) | Q(name_search__startswith=key)
-    address = unicodedata.normalize("NFKC", text).replace(" ", "")
-    prefix = city_address_prefix()
-    if looks_like_address(address) or address.startswith(("大阪府", prefix[3:])):
-        town, block = address, ""
-        for i, ch in enumerate(address):
-            if ch.isdigit():
-                town, block = address[:i], address[i:]
-                break
-        towns = {town}
-        if not town.startswith("大阪府"):
-            towns |= {f"大阪府{town}", f"{prefix}{town}"}
-        address_q = Q()
-        for candidate in towns:
-            if candidate:
-                address_q |= Q(address_town__startswith=candidate)
-        if block:
-            address_q &= Q(address_block__startswith=block)
-        condition |= address_q
-    return queryset.filter(condition)
+    if parsed.text:
+        condition = resident_search_q(parsed.text)
+        if condition is not None:
+            queryset = queryset.filter(condition)
+    return queryset
 
 
 @admin.register(Resident)
@@ -231,12 +205,27 @@ class ResidentAdmin(SimpleHistoryAdmin):
             .select_related("office", "received_by", "proxy")
             .order_by("-received_at", "-id")[:15]
         )
-        open_apps = [
-            {"app": a, "steps": [(slug, title, workflows.workflow_url(resident.pk, slug, a.pk))
-                                 for slug, title in workflows.proxy_steps_for(a)
-                                 if request.user.has_perm(workflows.WORKFLOWS[slug].permission)]}
-            for a in applications if a.is_open
-        ]
+        letters = letters_bridge.letters_for_resident(resident)
+        inquiry_by_app = {}
+        for letter in letters or ():
+            if letter.kind == "inquiry" and letter.is_current:
+                inquiry_by_app.setdefault(letter.application_id, letter)
+        open_apps = []
+        for a in applications:
+            if not a.is_open:
+                continue
+            letter = inquiry_by_app.get(a.pk)
+            create_url = None
+            if (letters is not None and letter is None and getattr(a, "proxy", None) is not None
+                    and a.proxy.stage == "visit1" and request.user.has_perm("letters.add_letter")):
+                create_url = letters_bridge.create_inquiry_url(a)
+            open_apps.append({
+                "app": a, "letter": letter, "letter_url": letters_bridge.letter_url(letter) if letter else None,
+                "create_letter_url": create_url,
+                "steps": [(slug, title, workflows.workflow_url(resident.pk, slug, a.pk))
+                          for slug, title in workflows.proxy_steps_for(a)
+                          if request.user.has_perm(workflows.WORKFLOWS[slug].permission)],
+            })
         buttons = []
         for slug in workflows.RESIDENT_BUTTONS:
             wf = workflows.WORKFLOWS[slug]
@@ -244,7 +233,6 @@ class ResidentAdmin(SimpleHistoryAdmin):
                 continue
             buttons.append({"slug": slug, "title": wf.title, "url": workflows.workflow_url(resident.pk, slug),
                             "enabled": wf.available(resident, current, valid)})
-        letters = letters_bridge.letters_for_resident(resident)
         checks = []
         for label, text in ((_("氏名"), resident.name), (_("住所"), resident.address)):
             checks.append({"label": label, "text": text, "issues": charset.check_text(text)})

@@ -71,3 +71,9 @@ def count_queries(fn):
     with CaptureQueriesContext(connection) as ctx:
         response = fn()
     return response, len(ctx.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def long_sessions(settings):
+    """Tests move the clock by days; keep the idle-timeout session alive across that."""
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 3600

@@ -5,6 +5,7 @@ calls the services. The change page logs every view into ``jpki.models.RecordVie
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -36,7 +37,10 @@ def resident_search(queryset, term: str):
     if parsed.dates:
         queryset = queryset.filter(birth_date__in=parsed.dates)
     if parsed.text:
-        condition = resident_search_q(parsed.text)
+        text = parsed.text
+        if text.startswith(getattr(settings, "CITY_NAME", "吹田市")):  # resident_search_q adds 大阪府吹田市 to a bare town only
+            text = "大阪府" + text
+        condition = resident_search_q(text)
         if condition is not None:
             queryset = queryset.filter(condition)
     return queryset

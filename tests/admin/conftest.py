@@ -42,7 +42,10 @@ def clerk_client(client, clerk):
 
 
 @pytest.fixture
-def supervisor_client(client, supervisor):
+def supervisor_client(supervisor):
+    from django.test import Client
+
+    client = Client()  # its own session, so a test can use a clerk and a supervisor side by side
     client.force_login(supervisor)
     return client
 

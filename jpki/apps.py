@@ -15,4 +15,4 @@ class JpkiConfig(AppConfig):
             if sender.name == "letters" or sender.name == self.name:
                 sync_roles(using=using)
 
-        post_migrate.connect(_sync, dispatch_uid="jpki_sync_roles")
+        post_migrate.connect(_sync, dispatch_uid="jpki_sync_roles", weak=False)

@@ -699,6 +699,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
 
     inquiry = letters_bridge.current_inquiry(application) if application is not None else None
     context = {
+        "entered": entered_values(form) if step == "confirm" else [],
         **admin_site.each_context(request),
         "inquiry_letter": inquiry,
         "inquiry_letter_url": letters_bridge.letter_url(inquiry) if inquiry else None,
@@ -722,6 +723,27 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
     }
     request.current_app = admin_site.name
     return TemplateResponse(request, "admin/jpki/workflow.html", context)
+
+
+def entered_values(form) -> list[tuple[str, str]]:
+    """What the clerk entered, for the confirm page: choice labels, ✔ for ticks, document numbers masked."""
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False):
+            continue
+        if value is True:
+            shown = "✔"
+        elif name.endswith("_number") and name != "fee_receipt_number" and name != "tracking_number":
+            shown = f"…{services.mask_document_number(str(value))}（末尾4桁のみ記録）"
+        elif getattr(field, "choices", None):
+            shown = str(dict(field.choices).get(value, value))
+        elif isinstance(value, date):
+            shown = _d(value)
+        else:
+            shown = str(value)
+        rows.append((str(field.label), shown))
+    return rows
 
 
 def workflow_done_view(request, object_id, slug, admin_site, model_admin):

@@ -128,4 +128,5 @@ def test_header_and_language_switch(clerk_client):
     assert "吹田市 電子証明書窓口システム" in text
     assert 'action="/i18n/setlang/"' in text
     clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
-    assert 'lang="en"' in clerk_client.get("/admin/").content.decode()
+    english = clerk_client.get("/admin/").content.decode()
+    assert 'lang="en"' in english and "Counter overview" in english and "Find a resident" in english

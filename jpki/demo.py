@@ -37,6 +37,7 @@ when the database has no residents yet (not with ``--append``).
 from __future__ import annotations
 
 import bisect
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -414,6 +415,24 @@ class _Person:
     arrival_ord: int  # first day the person could have got a card here
 
 
+# Upper bounds of rows per resident, for the id ranges of the SQLite staging copies.
+_IDS_PER_RESIDENT = {
+    "residents": 1, "cards": 8, "applications": 8, "certificates": 32, "proxy_authorizations": 4,
+    "identity_documents": 24,
+}
+_MODELS = (
+    ("residents", Resident), ("cards", Card), ("applications", Application), ("certificates", Certificate),
+    ("proxy_authorizations", ProxyAuthorization), ("identity_documents", IdentityDocument),
+)
+
+
+def _max_id(model, column: str | None = None) -> int:
+    from django.db.models import Max
+
+    field_name = column or model._meta.pk.attname
+    return model._default_manager.aggregate(m=Max(field_name))["m"] or 0
+
+
 class RefusedError(Exception):
     """The database already has residents and --append was not given."""
 
@@ -437,6 +456,7 @@ class CityBuilder:
         today: date | None = None,
         now: datetime | None = None,
         progress=None,
+        workers: int = 1,
     ):
         if residents < 0:
             raise ValueError("residents must be >= 0")
@@ -447,6 +467,7 @@ class CityBuilder:
         self.now = now or timezone.now()
         self.today = today or timezone.localdate(self.now)
         self.progress = progress  # callable(n) or None
+        self.workers = max(1, workers)
         self.today_ord = self.today.toordinal()
         local_now = timezone.localtime(self.now, TOKYO)
         now_minute = local_now.hour * 60 + local_now.minute if local_now.date() == self.today else 24 * 60
@@ -466,7 +487,7 @@ class CityBuilder:
         # small city so that the dashboard shows today's work at several offices.
         self.p_today = max(1.0 / max(1, n_window), min(0.35, 10.0 / max(1.0, residents * 0.05)))
         self._search_cache: dict[tuple[str, str], dict] = {}
-        self._serial_next = 0
+        self._serial_next = self._serial_base = self._serial_limit = 0
         self.stats: dict[str, int] = {}
         # weighted tables
         self._surname_cum = list(accumulate(w for *_, w in SURNAMES))
@@ -520,7 +541,11 @@ class CityBuilder:
             )
         self.clerks = {self.offices[code].pk: ids for code, ids in clerks_by_office.items()}
         self.office_pk = {code: o.pk for code, o in existing.items()}
-        self._serial_next = Certificate.objects.filter(serial__startswith=SERIAL_PREFIX).count() + 1
+        last = (
+            Certificate.objects.filter(serial__startswith=SERIAL_PREFIX, serial__regex=r"^DM[0-9]{14}$")
+            .order_by("-serial").values_list("serial", flat=True).first()
+        )
+        self._serial_base = int(last[len(SERIAL_PREFIX):]) + 1 if last else 1
 
     # ---------------------------------------------------------------- entry point
     def build(self) -> dict:
@@ -534,10 +559,10 @@ class CityBuilder:
             self._setup()
         self._tune_connection()
         remaining = self.n
-        chunk_no = 0
         if include_scenario:
             chunk = _Chunk()
             rng = random.Random(f"{self.seed}:scenario")
+            self._start_chunk(0)
             self._scenario(chunk, rng)
             k = len(chunk.residents)
             extra = max(0, min(remaining - k, self.batch_size - k))
@@ -547,18 +572,171 @@ class CityBuilder:
             remaining -= k + extra
             if self.progress:
                 self.progress(k + extra)
+        # the other chunks: chunk c (1, 2, ...) has its own random.Random, so the city is the same
+        # whichever process builds it
+        jobs = []
+        c = 0
         while remaining > 0:
-            chunk_no += 1
+            c += 1
             count = min(self.batch_size, remaining)
-            rng = random.Random(f"{self.seed}:{chunk_no}")
-            chunk = _Chunk()
-            self._random_residents(chunk, rng, count)
-            self._flush(chunk)
+            jobs.append((c, count))
             remaining -= count
-            if self.progress:
-                self.progress(count)
+        workers = min(self.workers, len(jobs))
+        if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+            workers = 1  # a caller's transaction or an in-memory database cannot be shared with processes
+        if workers > 1:
+            self._build_parallel(jobs, workers)
+        else:
+            for c, count in jobs:
+                self._build_chunk(c, count)
+                if self.progress:
+                    self.progress(count)
         self.stats["elapsed_seconds"] = round(time.monotonic() - started, 1)
         return self.stats
+
+    def _start_chunk(self, c: int):
+        self._serial_next = self._serial_base + c * self.batch_size * _IDS_PER_RESIDENT["certificates"]
+        self._serial_limit = self._serial_next + self.batch_size * _IDS_PER_RESIDENT["certificates"]
+
+    def _build_chunk(self, c: int, count: int, id_bases: dict | None = None):
+        rng = random.Random(f"{self.seed}:{c}")
+        chunk = _Chunk()
+        self._start_chunk(c)
+        self._random_residents(chunk, rng, count)
+        if id_bases is not None:
+            self._assign_ids(chunk, c, id_bases)
+        self._flush(chunk)
+
+    # ---------------------------------------------------------------- two processes
+    def _build_parallel(self, jobs, workers: int):
+        """Build the chunks in ``workers`` forked processes (both cores of the machine).
+
+        PostgreSQL: every process writes into the database itself. SQLite (one writer at a
+        time): every process writes into its own copy of the database (VACUUM INTO) with ids
+        from disjoint ranges, and this process copies the new rows over at the end
+        (INSERT ... SELECT, one transaction), history rows included.
+        """
+        import multiprocessing as mp
+
+        from django.db import connections
+
+        ctx = mp.get_context("fork")
+        sqlite = connection.vendor == "sqlite"
+        stages, id_bases, hist_bases = [], None, {}
+        if sqlite:
+            id_bases = {key: _max_id(model) for key, model in _MODELS}
+            for k in range(workers):
+                path = f"{connection.settings_dict['NAME']}.demo-stage-{os.getpid()}-{k}"
+                if os.path.exists(path):
+                    os.remove(path)
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM INTO %s", [path])
+                stages.append(path)
+            for _key, model in _MODELS:
+                hist = model.history.model
+                hist_bases[hist._meta.db_table] = _max_id(hist, "history_id")
+        connections.close_all()
+        queue = ctx.Queue()
+        procs = []
+        for k in range(workers):
+            mine = jobs[k::workers]
+            proc = ctx.Process(
+                target=self._worker, args=(mine, stages[k] if sqlite else None, id_bases, queue), daemon=True
+            )
+            proc.start()
+            procs.append(proc)
+        done, failures = 0, []
+        while done < workers:
+            kind, value = queue.get()
+            if kind == "progress":
+                if self.progress:
+                    self.progress(value)
+            elif kind == "stats":
+                for key, n in value.items():
+                    self.stats[key] = self.stats.get(key, 0) + n
+                done += 1
+            elif kind == "error":
+                failures.append(value)
+                done += 1
+        for proc in procs:
+            proc.join()
+        try:
+            if failures:
+                raise RuntimeError("デモの市の作成に失敗しました:\n" + "\n".join(failures))
+            if sqlite:
+                self._merge_stages(stages, id_bases, hist_bases)
+        finally:
+            for path in stages:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    if os.path.exists(path + suffix):
+                        os.remove(path + suffix)
+
+    def _worker(self, jobs, stage_path, id_bases, queue):
+        import traceback
+
+        from django.db import connections
+
+        try:
+            connections.close_all()
+            if stage_path:
+                connections["default"].settings_dict["NAME"] = stage_path
+            self.stats = {}
+            self._tune_connection()
+            for c, count in jobs:
+                self._build_chunk(c, count, id_bases)
+                queue.put(("progress", count))
+            connections.close_all()
+            queue.put(("stats", self.stats))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+            queue.put(("error", traceback.format_exc()))
+
+    def _assign_ids(self, chunk: _Chunk, c: int, id_bases: dict):
+        """Explicit ids from the chunk's own ranges (SQLite staging copies must not collide)."""
+        for key, items in (
+            ("residents", chunk.residents), ("cards", chunk.cards), ("applications", chunk.apps),
+            ("certificates", chunk.certs), ("proxy_authorizations", chunk.proxies),
+            ("identity_documents", chunk.docs),
+        ):
+            span = self.batch_size * _IDS_PER_RESIDENT[key]
+            if len(items) > span:
+                raise RuntimeError(f"too many {key} in chunk {c}: {len(items)} > {span}")
+            start = id_bases[key] + (c - 1) * span + 1
+            for i, obj in enumerate(items):
+                obj.pk = start + i
+
+    def _merge_stages(self, stages, id_bases, hist_bases):
+        self._tune_connection()
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for k, path in enumerate(stages):
+                alias = f"demo_stage_{k}"
+                cursor.execute(f"ATTACH DATABASE %s AS {alias}", [path])
+            try:
+                with transaction.atomic():
+                    for k, _path in enumerate(stages):
+                        alias = f"demo_stage_{k}"
+                        for key, model in _MODELS:
+                            table = model._meta.db_table
+                            cols = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+                            cursor.execute(
+                                f"INSERT INTO main.{quote(table)} ({cols}) SELECT {cols} FROM {alias}.{quote(table)} "
+                                f"WHERE {quote(model._meta.pk.column)} > %s",
+                                [id_bases[key]],
+                            )
+                        for key, model in _MODELS:
+                            hist = model.history.model
+                            table = hist._meta.db_table
+                            cols = ", ".join(
+                                quote(f.column) for f in hist._meta.concrete_fields if f.column != "history_id"
+                            )
+                            cursor.execute(
+                                f"INSERT INTO main.{quote(table)} ({cols}) SELECT {cols} FROM {alias}.{quote(table)} "
+                                f"WHERE history_id > %s ORDER BY history_id",
+                                [hist_bases[table]],
+                            )
+            finally:
+                for k, _path in enumerate(stages):
+                    cursor.execute(f"DETACH DATABASE demo_stage_{k}")
 
     def _tune_connection(self):
         if connection.in_atomic_block:  # e.g. inside a test's transaction: leave the session alone
@@ -630,13 +808,18 @@ class CityBuilder:
             return None
         return cd[rng.randrange(i, j)]
 
-    def _snap(self, o: int, hi: int) -> int:
-        """The counter day on or after ``o`` if it is <= hi, else the one before."""
+    def _snap(self, o: int, hi: int) -> int | None:
+        """The first counter day on or after ``o`` if it is <= hi, else None."""
         cd = self._counter_days
         i = bisect.bisect_left(cd, o)
         if i < len(cd) and cd[i] <= hi:
             return cd[i]
-        return cd[max(0, bisect.bisect_right(cd, hi) - 1)]
+        return None
+
+    def _prev_day(self, o: int) -> int:
+        """The last counter day on or before ``o``."""
+        cd = self._counter_days
+        return cd[max(0, bisect.bisect_right(cd, o) - 1)]
 
     def _app_day(self, rng, lo: int | None = None) -> int | None:
         """A counter day for an application event in the window (today with p_today)."""
@@ -670,6 +853,8 @@ class CityBuilder:
     def _serial(self) -> str:
         value = f"{SERIAL_PREFIX}{self._serial_next:014d}"
         self._serial_next += 1
+        if self._serial_next > self._serial_limit:
+            raise RuntimeError("too many certificates in one chunk")
         return value
 
     # ---------------------------------------------------------------- residents
@@ -803,9 +988,10 @@ class CityBuilder:
         years = [y for y in range(lo_year, hi_year + 1)]
         weights = [self._YEAR_WEIGHTS.get(y, 5) for y in years]
         year = rng.choices(years, weights)[0]
-        o = date(year, 1, 1).toordinal() + rng.randrange(365)
-        o = min(max(o, lo), hi)
-        return self._snap(o, hi)
+        first = max(lo, date(year, 1, 1).toordinal())
+        last = min(hi, date(year, 12, 31).toordinal())
+        o = self._snap(first + rng.randrange(last - first + 1), hi)
+        return o if o is not None else self._counter_day(rng, lo, hi)
 
     def _new_card(self, chunk, rng, p: _Person, issue_ord: int, *, kind="mynumber", expires=None, office=None):
         issued_on = date.fromordinal(issue_ord)
@@ -915,7 +1101,7 @@ class CityBuilder:
             # expired (by date) while the person was here
             if rng.random() < 0.75 and not p.gone_ord:
                 new_issue = self._snap(exp_ord - rng.randint(-90, 85), self.last_event_ord)
-                if issue < new_issue <= self.last_event_ord and (p.gone_ord is None or new_issue < p.gone_ord):
+                if new_issue is not None and issue < new_issue <= self.last_event_ord and (p.gone_ord is None or new_issue < p.gone_ord):
                     if new_issue <= exp_ord:
                         self._close_card(card, "returned", new_issue, rng)
                         return "returned", new_issue, new_issue
@@ -1020,9 +1206,10 @@ class CityBuilder:
         if fate in ("active", "moved_recently", "suspended") and signing is not None and signing.status == "valid":
             r = rng.random()
             # a move within the city (基本4情報の変更) revoked the signing certificate
-            if r < 0.05 and t + 40 < self.last_event_ord and fate == "active":
-                m = rng.randint(t + 30, self.last_event_ord)
-                m = self._snap(m, self.last_event_ord)
+            m = None
+            if r < 0.05 and fate == "active" and t + 40 < self.last_event_ord:
+                m = self._snap(rng.randint(t + 30, self.last_event_ord), self.last_event_ord)
+            if m is not None:
                 town, _postal, block, building, _office = self._address(rng)
                 signing.address_in_certificate, signing.substituted_address_positions = certificate_text(
                     town + block + (f"　{building}" if building else "")
@@ -1039,7 +1226,7 @@ class CityBuilder:
                         app = self._issue_application(chunk, rng, p, card, s, "new", True, False) if s >= self.window_start_ord else None
                         if app is not False and s_exp > s_date:
                             signing = self._add_cert(chunk, p, card, "signing", s, s_exp, app)
-            elif r < 0.058:
+            elif 0.05 <= r < 0.058:
                 # the resident asked for revocation
                 o = self._counter_day(rng, t + 1, self.last_event_ord) if t < self.last_event_ord else None
                 if o is not None:
@@ -1192,7 +1379,7 @@ class CityBuilder:
 
     def _letter_sent_at(self, rng, visit1_ord: int) -> datetime:
         # printed in the evening batch of visit 1's day, or the next counter day
-        o = visit1_ord if rng.random() < 0.6 else self._snap(visit1_ord + 1, self.today_ord + 30)
+        o = visit1_ord if rng.random() < 0.6 else (self._snap(visit1_ord + 1, self.today_ord + 30) or visit1_ord)
         d = date.fromordinal(o)
         at = datetime(d.year, d.month, d.day, 17, rng.randint(0, 25), tzinfo=TOKYO)
         if at > self.now:
@@ -1283,7 +1470,7 @@ class CityBuilder:
         if stage is None:
             r = rng.random()
             stage = "visit1" if r < 0.3 else "letter_sent" if r < 0.7 else "reply_received" if r < 0.88 else "returned"
-        hi = self.last_event_ord if stage == "visit1" else self._snap(self.today_ord - 1, self.today_ord - 1)
+        hi = self.last_event_ord if stage == "visit1" else self._prev_day(self.today_ord - 1)
         lo = self.today_ord - (2 if stage == "visit1" else 45)
         o = self._app_day(rng, lo=lo) if stage == "visit1" else self._counter_day(rng, lo, hi)
         if o is None:
@@ -1412,6 +1599,12 @@ class CityBuilder:
                         and (signing is None or signing.status == "valid")):
                     self._force_reissue(chunk, rng, p, card, user, signing)
                     break
+        if self.today_usable:  # the dashboard shows today's work at several offices
+            today_count = sum(1 for a in chunk.apps if a.received_at.date() == self.today)
+            candidates = [a for a in adults if a[2] is not None and a[2].status == "valid"]
+            for p, card, user, signing in candidates[: max(0, 10 - today_count)]:
+                both = signing is not None and signing.status == "valid" and rng.random() < 0.5
+                self._simple_application(chunk, rng, p, card, self.today_ord, "password_init", both, True)
         statuses = {a.status for a in chunk.apps}
         for status in ("refused", "cancelled", "received"):
             if status not in statuses:
@@ -1424,7 +1617,7 @@ class CityBuilder:
         if lost is None:
             return
         new_issue = self._snap(lost + rng.randint(14, 20), self.last_event_ord)
-        if new_issue <= lost:
+        if new_issue is None or new_issue <= lost:
             return
         at = self._moment(rng, lost)
         self._close_card(card, "lost", lost, rng)

@@ -5,6 +5,7 @@ profiles, residents, cards, certificates and applications, all with their histor
 (history user ``demo``, reason ``デモデータ作成``). Refuses to run when residents already exist
 unless ``--append`` is given; it never deletes anything.
 """
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -37,6 +38,12 @@ SUMMARY_MODELS = (
 )
 
 
+def default_workers(residents: int) -> int:
+    if residents < 20000:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 class Command(BaseCommand):
     help = "デモ用の市（住民・カード・電子証明書・申請と履歴）を作成します。既存データは削除しません。"
 
@@ -49,10 +56,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help=f"1トランザクションの住民数（既定 {DEFAULT_BATCH_SIZE}）")
         parser.add_argument("--no-progress", action="store_true", help="進捗バーを表示しない")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="並行して作成するプロセス数（既定: 住民2万人以上なら CPU 数（最大2）、それ以外は1）")
         parser.add_argument("--today", type=date.fromisoformat, default=None,
                             help="基準日 YYYY-MM-DD（既定は今日。指定すると「現在」はその日の12時30分）")
 
-    def handle(self, *args, residents, seed, append, batch_size, no_progress, today, verbosity, **options):
+    def handle(self, *args, residents, seed, append, batch_size, no_progress, today, workers, verbosity, **options):
         if residents < 0:
             raise CommandError("--residents は0以上にしてください。")
         show = verbosity > 0 and not no_progress
@@ -60,7 +69,8 @@ class Command(BaseCommand):
                    dynamic_ncols=True, mininterval=0.5)
         now = datetime.combine(today, dtime(12, 30), tzinfo=TOKYO) if today else None
         builder = CityBuilder(residents=residents, seed=seed, append=append, batch_size=batch_size,
-                              today=today, now=now, progress=bar.update)
+                              today=today, now=now, progress=bar.update,
+                              workers=workers if workers is not None else default_workers(residents))
         started = time.monotonic()
         try:
             builder.build()

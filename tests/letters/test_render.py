@@ -114,3 +114,19 @@ def test_batch_is_one_render_with_the_mailing_list_and_page_map(proxy_applicatio
 
 def test_letter_kinds_have_templates():
     assert set(render.TEMPLATES) == set(Letter.Kind.values)
+
+
+def test_chunked_batch_is_still_one_pdf_with_a_correct_page_map(proxy_application):
+    datas = [render.sample_letter_data(i) for i in range(3)]
+    html = render.mailing_list_html(office=proxy_application.office, on=proxy_application.received_at.date(),
+                                    number=1, rows=[], printed_at=proxy_application.received_at)
+    batch = render.render_letters(datas, extra_fragments=[html], chunk_letters=2)
+    pages = text_of(batch.pdf)
+    assert len(pages) == batch.page_count == 7
+    assert [batch.first_pages[d.reference] for d in datas] == [1, 3, 5]
+    for d in datas:
+        start = batch.first_pages[d.reference]
+        assert d.reference in pages[start - 1] and d.reference in pages[start]
+    assert "差出票" in pages[6]
+    fonts = {name for name, _, _ in font_names(batch.pdf)}
+    assert fonts <= EXPECTED_FONTS

@@ -25,6 +25,29 @@ KNOWN_BUGS: dict[str, str] = {
         "the django-axes lockout page is English ('Account locked: too many login attempts'); "
         "fix: settings AXES_LOCKOUT_CALLABLE = 'jpki.security.lockout_response'"
     ),
+    "roles-post-migrate-weak": (
+        "jpki/apps.py connects a *local* function to post_migrate with the default weak=True, so it is "
+        "garbage-collected when ready() returns and the roles are never re-synced on migrate/flush; "
+        "fix: post_migrate.connect(_sync, dispatch_uid='jpki_sync_roles', weak=False)"
+    ),
+    "nul-and-surrogates": (
+        "services store NUL bytes (SQLite) or crash in the driver (PostgreSQL: ValueError 'cannot contain NUL'; "
+        "both: UnicodeEncodeError for a lone surrogate) instead of refusing with a ValidationError; "
+        "fix: jpki.services._save calls jpki.security.check_instance_text(obj), _require_reason calls "
+        "jpki.security.check_text(reason, 'reason') and residents.services._clean calls "
+        "check_instance_text(resident) before full_clean (whose constraint check already queries the DB)"
+    ),
+    "service-date-range": (
+        "card_issue (and card_reissue) pass issued_on to rules.card_expiry, which raises ValueError for a "
+        "date before the birth date or whose 10th birthday is beyond year 9999: a 500 instead of a "
+        "ValidationError; fix: refuse issued_on before the birth date or in the future with "
+        "ValidationError({'issued_on': ...}) before calling the rules"
+    ),
+    "rules-type-guard": (
+        "jpki.rules functions raise AttributeError for a wrong type (None/bool as a date) and OverflowError "
+        "beyond the calendar (next_counter_day(9999-12-29), counter_is_open(datetime.max), huge n/year); "
+        "fix: the _checked decorator (TypeError for wrong types, ValueError for OverflowError) on every public rule"
+    ),
 }
 
 

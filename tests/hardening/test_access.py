@@ -390,3 +390,23 @@ def test_password_change_in_the_admin_applies_the_validators(clerk):
     assert response.status_code == 302
     clerk.refresh_from_db()
     assert clerk.check_password("kX9#mT2$vLq8-Suita")
+
+
+# --- the two roles survive a flush / a later migrate ------------------------------------------------------------
+
+
+@known_bug("roles-post-migrate-weak")
+def test_roles_are_synced_by_post_migrate(transactional_db):
+    """jpki.roles says the groups are re-synced on every migrate (post_migrate), so that a model added
+    later gets its permissions. The receiver must still be connected when migrate (or flush) runs."""
+    from django.contrib.auth.models import Group
+
+    from jpki.roles import COUNTER_STAFF, SUPERVISOR, sync_roles
+
+    try:
+        call_command("flush", verbosity=0, interactive=False)  # emits post_migrate, like migrate
+        names = set(Group.objects.values_list("name", flat=True))
+        assert {COUNTER_STAFF, SUPERVISOR} <= names
+        assert Group.objects.get(name=COUNTER_STAFF).permissions.exists()
+    finally:
+        sync_roles()

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, letters, sample, **opts):
         r = benchmark(letters, per_letter_sample=sample)
         w = self.stdout.write
-        w(f"一括（1回のレンダリング）: {r['letters']}通 {r['batch_pages']}頁 {r['batch_seconds']:.1f}秒 "
+        w(f"一括（1つのPDF・50通ずつレイアウト）: {r['letters']}通 {r['batch_pages']}頁 {r['batch_seconds']:.1f}秒 "
           f"= {r['batch_pages_per_second']:.1f} 頁/秒（PDF {r['batch_pdf_bytes'] / 1e6:.1f} MB）")
         w(f"1通ずつ（{r['per_letter_sample']}通を計測し{r['letters']}通に外挿）: "
           f"{r['per_letter_pages_per_second']:.1f} 頁/秒、{r['letters']}通で約{r['per_letter_seconds_extrapolated']:.0f}秒")

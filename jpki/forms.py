@@ -54,6 +54,20 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _check_card_issue_date(form, value):
+    """A card is delivered today or earlier, and never before the resident was born (else the rules cannot compute)."""
+    if value is None:
+        return value
+    if value > timezone.localdate():
+        raise ValidationError(_("交付日が未来の日付になっています。"))
+    resident = getattr(form, "resident", None)
+    if resident is not None and value < resident.birth_date:
+        raise ValidationError(_("交付日が生年月日より前になっています。"))
+    if value.year < 2015:
+        raise ValidationError(_("マイナンバーカードの交付は2016年1月からです。交付日を確認してください。"))
+    return value
+
+
 class WorkflowForm(forms.Form):
     reason = forms.CharField(
         label=_("理由・備考（履歴に記録）"), max_length=500,
@@ -146,6 +160,9 @@ class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorit
 
     default_reason = "カード再交付に伴う電子証明書の再発行"
 
+    def clean_issued_on(self):
+        return _check_card_issue_date(self, self.cleaned_data.get("issued_on"))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
@@ -156,6 +173,9 @@ class CardIssueForm(WorkflowForm):
     issued_on = forms.DateField(label=_("交付日"), widget=forms.DateInput(attrs={"type": "date"}))
     face_authentication_only = forms.BooleanField(label=_("顔認証マイナンバーカード（暗証番号なし）"), required=False)
     default_reason = "マイナンバーカードの交付"
+
+    def clean_issued_on(self):
+        return _check_card_issue_date(self, self.cleaned_data.get("issued_on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

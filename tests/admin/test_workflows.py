@@ -330,3 +330,11 @@ def test_proxy_for_a_child_refused(clerk_client, counter_open):
 
 def test_supervisor_cannot_run_procedures(supervisor_client, hanako, counter_open):
     assert supervisor_client.get(url(hanako, "issue")).status_code == 403
+
+
+@pytest.mark.parametrize("issued_on, message", [("2999-01-01", "未来"), ("1900-01-01", "生年月日より前")])
+def test_card_issue_date_out_of_range_is_a_field_error(clerk_client, counter_open, issued_on, message):
+    resident = ResidentFactory()
+    page = review(clerk_client, resident, "card-issue", {"issued_on": issued_on, "reason": "交付"})
+    assert any(message in e for e in field_errors(page, "issued_on"))
+    assert not Card.objects.exists()

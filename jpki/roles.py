@@ -41,7 +41,7 @@ def role_permission_codenames(apps=global_apps):
     # Supervisors may extend the substitution table and manage office assignments.
     supervisor |= {("residents", "add_charactersubstitution"), ("residents", "change_charactersubstitution")}
     supervisor |= {("jpki", "add_staffprofile"), ("jpki", "change_staffprofile")}
-    supervisor |= {("auth", "view_user")}
+    supervisor |= {("auth", "view_user"), ("letters", "view_ledger")}
     return {COUNTER_STAFF: staff, SUPERVISOR: supervisor}
 
 

@@ -80,7 +80,10 @@ def available_sources():
 
 
 def kind_choices():
-    return [("", _("すべて"))] + [(s.key, s.label()) for s in available_sources()] + [(VIEW_KEY, _("閲覧記録"))]
+    choices = [("", _("すべて"))] + [(s.key, s.label()) for s in available_sources()] + [(VIEW_KEY, _("閲覧記録"))]
+    if _letter_access_model() is not None:
+        choices.append((LETTER_ACCESS_KEY, _("帳票の出力記録")))
+    return choices
 
 
 class AuditFilterForm(forms.Form):
@@ -166,6 +169,45 @@ def _view_rows(cd, limit: int):
     ]
 
 
+LETTER_ACCESS_KEY = "letteraccess"
+
+
+def _letter_access_model():
+    try:
+        return apps.get_model("letters", "LetterAccess")
+    except LookupError:
+        return None
+
+
+def _letter_access_rows(cd, limit: int):
+    """Who previewed, downloaded or printed which letter (letters.LetterAccess), when the app has it."""
+    model = _letter_access_model()
+    if model is None:
+        return []
+    qs = model.objects.all()
+    start, end = _time_range(cd)
+    if start:
+        qs = qs.filter(at__gte=start)
+    if end:
+        qs = qs.filter(at__lt=end)
+    if cd.get("user"):
+        qs = qs.filter(user=cd["user"])
+    if cd.get("office"):
+        qs = qs.filter(user__staff_profile__office=cd["office"])
+    if cd.get("resident"):
+        qs = qs.filter(letter__application__resident_id=cd["resident"])
+    rows = (qs.order_by("-at", "-id")
+            .values("id", "at", "user_id", "action", "letter_id", "letter__reference", "batch_id",
+                    "letter__application__resident_id")[:limit])
+    return [
+        {"ts": r["at"], "user_id": r["user_id"], "type": r["action"],
+         "reason": r["letter__reference"] or (f"差出 #{r['batch_id']}" if r["batch_id"] else ""),
+         "object_id": r["letter_id"] or r["batch_id"], "resident_id": r["letter__application__resident_id"],
+         "kind": LETTER_ACCESS_KEY, "row_id": r["id"]}
+        for r in rows
+    ]
+
+
 def audit_rows(cd, *, offset: int, limit: int):
     """Rows offset..offset+limit (newest first) and whether more exist. One query per source."""
     need = offset + limit + 1
@@ -179,6 +221,8 @@ def audit_rows(cd, *, offset: int, limit: int):
             streams.append(_history_rows(source, cd, need))
     if kind in ("", VIEW_KEY) and change_type in ("", "view"):
         streams.append(_view_rows(cd, need))
+    if kind in ("", LETTER_ACCESS_KEY) and change_type in ("", "view"):
+        streams.append(_letter_access_rows(cd, need))
     merged = heapq.merge(*streams, key=lambda r: (r["ts"], r["row_id"]), reverse=True)
     window = list(itertools.islice(merged, offset, offset + limit + 1))
     return window[:limit], len(window) > limit
@@ -198,6 +242,11 @@ def decorate(rows):
     residents = {r.pk: r for r in Resident.objects.filter(pk__in=resident_ids).only("id", "name", "name_kana")}
     labels = {s.key: s.label() for s in SOURCES}
     labels[VIEW_KEY] = str(_("閲覧記録"))
+    labels[LETTER_ACCESS_KEY] = str(_("帳票の出力記録"))
+    access_actions = {}
+    access_model = _letter_access_model()
+    if access_model is not None:
+        access_actions = dict(access_model.Action.choices)
     by_key = {s.key: s for s in SOURCES}
     for r in rows:
         user = users.get(r["user_id"])
@@ -211,9 +260,14 @@ def decorate(rows):
             resident = None
         r["resident"] = resident
         r["kind_label"] = labels.get(r["kind"], r["kind"])
-        r["type_label"] = CHANGE_TYPES.get(r["type"], r["type"])
+        r["type_label"] = CHANGE_TYPES.get(r["type"]) or access_actions.get(r["type"], r["type"])
         r["local_ts"] = timezone.localtime(r["ts"])
         r["history_url"] = None
+        if r["kind"] == LETTER_ACCESS_KEY and r["object_id"] and not str(r["reason"]).startswith("差出"):
+            try:
+                r["history_url"] = reverse("admin:letters_letter_change", args=[r["object_id"]])
+            except NoReverseMatch:
+                pass
         source = by_key.get(r["kind"])
         if source is not None:
             try:

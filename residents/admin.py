@@ -265,7 +265,7 @@ class ResidentAdmin(SimpleHistoryAdmin):
             profile = getattr(request.user, "staff_profile", None)
             RecordView.objects.create(user=request.user, resident=resident,
                                       office_id=profile.office_id if profile else None,
-                                      path=request.get_full_path()[:200])
+                                      path=request.path[:200])  # no query string: it may hold a search term
             extra_context.update(self.resident_page_context(request, resident))
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -130,3 +130,19 @@ def test_header_and_language_switch(clerk_client):
     clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     english = clerk_client.get("/admin/").content.decode()
     assert 'lang="en"' in english and "Counter overview" in english and "Find a resident" in english
+
+
+def test_audit_lists_letter_prints(supervisor_client, clerk, hanako, counter_open):
+    letters_services = pytest.importorskip("letters.services")
+    import datetime as dt
+
+    app = services.proxy_visit1(resident=hanako, actor=clerk, reason="r", kind="new", signing=True, user=True,
+                                proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="吹田市",
+                                proxy_birth_date=dt.date(1960, 1, 1), relation="子")
+    letter = letters_services.letter_create(kind="inquiry", application=app, actor=clerk, reason="作成",
+                                            render_now=False)
+    from letters.models import LetterAccess
+
+    LetterAccess.objects.create(letter=letter, user=clerk, action="print", path="/x")
+    rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"kind": "letteraccess"}).context["rows"]
+    assert len(rows) == 1 and rows[0]["reason"] == letter.reference and rows[0]["resident_id"] == hanako.pk

@@ -41,9 +41,18 @@ def build_world(clerk, supervisor) -> World:
     for obj in (hanako, card, app, app.certificates.first(), app.identity_documents.first(), proxy_app.proxy,
                 clerk.staff_profile, clerk.staff_profile.office, target):
         world.add(obj)
+    world.add(kiyo)
+    world.add(proxy_app)
     world.hanako, world.kiyo, world.card, world.application = hanako, kiyo, card, app
     world.proxy_application = proxy_app
     world.target_user = target
+    world.queries = [f"?application={proxy_app.pk}"]
+    from letters import services as letter_services
+
+    world.letter = world.add(
+        letter_services.letter_create(kind="inquiry", application=proxy_app, actor=clerk, reason="照会書の作成",
+                                      at=at(2026, 11, 25, 16), render_now=False)
+    )
     return world
 
 

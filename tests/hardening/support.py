@@ -25,11 +25,6 @@ KNOWN_BUGS: dict[str, str] = {
         "the django-axes lockout page is English ('Account locked: too many login attempts'); "
         "fix: settings AXES_LOCKOUT_CALLABLE = 'jpki.security.lockout_response'"
     ),
-    "roles-post-migrate-weak": (
-        "jpki/apps.py connects a *local* function to post_migrate with the default weak=True, so it is "
-        "garbage-collected when ready() returns and the roles are never re-synced on migrate/flush; "
-        "fix: post_migrate.connect(_sync, dispatch_uid='jpki_sync_roles', weak=False)"
-    ),
     "nul-and-surrogates": (
         "services store NUL bytes (SQLite) or crash in the driver (PostgreSQL: ValueError 'cannot contain NUL'; "
         "both: UnicodeEncodeError for a lone surrogate) instead of refusing with a ValidationError; "

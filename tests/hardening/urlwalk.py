@@ -145,32 +145,42 @@ def endpoints(resolver=None, chain=(), namespaces=(), model_admin=None, inside_a
 
 
 class World:
-    """Rows of the test database by model, used to fill in path parameters."""
+    """Rows of the test database by model, used to fill in path parameters.
 
-    def __init__(self, instances: dict | None = None):
-        self.instances = {}
-        for obj in (instances or {}).values():
-            self.add(obj)
+    ``queries``: query strings tried in addition to none on views that take a ``slug`` (workflow
+    steps that need e.g. ``?application=<id>``).
+    """
+
+    def __init__(self):
+        self.instances: dict = {}
+        self.queries: list[str] = []
 
     def add(self, obj):
-        self.instances.setdefault(type(obj), obj)
+        self.instances.setdefault(type(obj), [])
+        if obj not in self.instances[type(obj)]:
+            self.instances[type(obj)].append(obj)
         return obj
 
-    def instance_for(self, model):
+    def instances_for(self, model) -> list:
         if model is None:
-            return None
-        if model in self.instances:
-            return self.instances[model]
-        obj = model._default_manager.order_by("pk").first()
-        if obj is not None:
-            self.instances[model] = obj
-        return obj
+            return []
+        if model not in self.instances:
+            obj = model._default_manager.order_by("pk").first()
+            if obj is None:
+                return []
+            self.instances[model] = [obj]
+        return self.instances[model]
+
+    def instance_for(self, model):
+        found = self.instances_for(model)
+        return found[0] if found else None
 
     def model_named(self, name: str):
         name = name.lower().replace("_", "")
-        for model in apps.get_models():
-            if model._meta.model_name == name:
-                return model
+        for candidate in (name, name[:-1] if name.endswith("s") else None, name[:-2] if name.endswith("es") else None):
+            for model in apps.get_models():
+                if candidate and model._meta.model_name == candidate:
+                    return model
         return None
 
 
@@ -202,16 +212,38 @@ def _param_value(param: str, endpoint: Endpoint, world: World, model):
         return [999999]
     if param in ("object_id", "pk", "id"):
         if "content_type_id" in endpoint.params:
-            target = world.instance_for(world.model_named("resident"))
+            targets = world.instances_for(world.model_named("resident"))[:1]
+        elif "history_id" in endpoint.params:
+            targets = world.instances_for(model)[:1]  # the history row is looked up for the first
         else:
-            target = world.instance_for(model)
-        return [target.pk if target is not None else 999999]
+            targets = world.instances_for(model)
+        return [t.pk for t in targets] or [999999]
+    if param == "slug":
+        return sorted(project_slugs()) or ["x"]
     stem = re.sub(r"_(id|pk)$", "", param)
     named = world.model_named(stem)
     if named is not None:
         obj = world.instance_for(named)
         return [obj.pk if obj is not None else 999999]
     return ["1"]
+
+
+def project_slugs() -> set[str]:
+    """Slugs of the project's slugged registries (e.g. counter workflows): every class or object
+    with a non-empty ``slug`` attribute found at module level in the project's apps."""
+    import sys
+
+    slugs = set()
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in ("jpki", "residents", "letters"):
+            continue
+        for value in list(vars(module).values()):
+            values = value.values() if isinstance(value, dict) else [value]
+            for item in values:
+                slug = getattr(item, "slug", None)
+                if isinstance(slug, str) and slug and not isinstance(item, type(sys)):
+                    slugs.add(slug)
+    return slugs
 
 
 def _converter_for(endpoint: Endpoint, param: str):
@@ -268,12 +300,14 @@ def concrete_paths(endpoint: Endpoint, world: World) -> list[str]:
     for values in combos:
         path = _fill(endpoint, values)
         paths.append(path)
+        if "slug" in values:
+            paths.extend(path + query for query in world.queries)
     return paths
 
 
 def resolves_to(path: str, endpoint: Endpoint) -> bool:
     try:
-        match = resolve(path)
+        match = resolve(path.split("?")[0])
     except Exception:
         return False
     return match.func is endpoint.callback or getattr(match.func, "__wrapped__", None) is endpoint.callback

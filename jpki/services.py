@@ -152,6 +152,15 @@ def _check_counter_hours(at: datetime, outside_hours_confirmed: bool) -> bool:
     return True
 
 
+def _check_card_issue_date(resident: Resident, issued_on, at: datetime) -> None:
+    if not isinstance(issued_on, date):
+        raise ValidationError({"issued_on": "交付日を入力してください。"})
+    if issued_on > _local_date(at):
+        raise ValidationError({"issued_on": "交付日に未来の日付は入力できません。"})
+    if issued_on <= resident.birth_date:
+        raise ValidationError({"issued_on": "交付日が生年月日以前になっています。"})
+
+
 def _local_date(at: datetime) -> date:
     return timezone.localtime(at, rules.TOKYO).date()
 
@@ -459,6 +468,7 @@ def card_issue(
         raise ValidationError({"resident": "この住民には既に有効なカードがあります。紛失・返納を先に記録してください。"})
     if kind == Card.Kind.JUKI:
         raise ValidationError({"kind": "住基カードの交付は終了しています。"})
+    _check_card_issue_date(resident, issued_on, timezone.now())
     stay = resident.period_of_stay_ends_on if resident.stay_limits_card else None
     expires_on = rules.card_expiry(issued_on=issued_on, birth_date=resident.birth_date, period_of_stay_ends_on=stay)
     if expires_on <= issued_on:
@@ -649,6 +659,7 @@ def card_reissue(
     office = _resolve_office(actor, office)
     resident = _lock_resident(resident)
     on = _local_date(at)
+    _check_card_issue_date(resident, issued_on, at)
     if old_card_status not in (Card.Status.LOST, Card.Status.RETURNED, Card.Status.REVOKED):
         raise ValidationError({"old_card_status": "旧カードの扱いを選択してください（紛失・返納・廃止）。"})
     plan = issuance_plan(

@@ -288,6 +288,9 @@ class CharacterSubstitutionAdmin(SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        obj._change_reason = form.cleaned_data["change_reason"]
-        obj.save()
+        from residents.services import substitution_save
+
+        substitution_save(
+            actor=request.user, reason=form.cleaned_data["change_reason"], original=obj.original,
+            substitute=obj.substitute, note=obj.note, instance=obj,
+        )

@@ -78,7 +78,12 @@ def resident_search_q(query: str) -> Q | None:
     name_q = _name_q(search_key(text))
     if re.search(r"[\u4e00-\u9fff]", normalized):
         # Kanji: could be a town (千里山西, 泉町1丁目) as well as a name.
-        town = normalized if normalized.startswith("大阪府") else CITY_PREFIX + normalized
+        if normalized.startswith("大阪府"):
+            town = normalized
+        elif normalized.startswith("吹田市"):
+            town = "大阪府" + normalized
+        else:
+            town = CITY_PREFIX + normalized
         town = re.split(r"\d", town, maxsplit=1)[0]
         return name_q | prefix_q("address_town", town)
     return name_q

@@ -100,3 +100,38 @@ def resident_record_departure(*, resident: Resident, status: str, on: date, acto
         raise ValidationError({"__all__": jpki_services.MSG_CONCURRENT}) from exc
     resident.refresh_from_db()
     return revoked
+
+
+def substitution_save(
+    *, actor, reason: str, original: str, substitute: str, note: str = "", instance=None
+):
+    """Add or change an entry of the substitution table (代替文字). Staff extend it at the counter."""
+    from . import charset
+    from .models import CharacterSubstitution
+
+    reason = jpki_services._require_reason(reason)
+    errors = {}
+    if not original:
+        errors["original"] = "文字を入力してください。"
+    elif not charset.unsupported_characters(original):
+        errors["original"] = "この文字はそのまま電子証明書に使用できるため、代替文字は不要です。"
+    if not substitute:
+        errors["substitute"] = "代替文字を入力してください。"
+    else:
+        bad = charset.unsupported_characters(substitute)
+        if bad:
+            errors["substitute"] = "代替文字も電子証明書に使用できない文字です: " + "、".join(c for _i, c in bad)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if instance is None:
+            instance = CharacterSubstitution.objects.filter(original=original).first() or CharacterSubstitution()
+        instance.original = original
+        instance.substitute = substitute
+        instance.note = (note or "")[:200]
+        try:
+            instance.full_clean()
+        except ValidationError:
+            raise
+        jpki_services._save(instance, actor, reason)
+    return instance

@@ -516,3 +516,21 @@ def test_expired_card_takes_certificates_along(card):
     services.expire_due(on=dt.date(2026, 11, 25))
     cert.refresh_from_db()
     assert cert.status == "expired"
+
+
+@pytest.mark.parametrize("issued_on", [dt.date(2099, 1, 1), dt.date(1900, 1, 1)])
+def test_card_issue_date_refused_not_crashing(clerk, resident, issued_on):
+    with pytest.raises(ValidationError) as exc:
+        services.card_issue(resident=resident, actor=clerk, reason="交付", issued_on=issued_on)
+    assert "issued_on" in field_errors(exc)
+    assert not Card.objects.exists()
+
+
+def test_substitution_table_service(clerk):
+    from residents.models import CharacterSubstitution
+
+    entry = resident_services.substitution_save(actor=clerk, reason="本人申出", original="\U00029e3d", substitute="ほっけ")
+    assert CharacterSubstitution.history.filter(id=entry.id).first().history_user == clerk
+    with pytest.raises(ValidationError) as exc:
+        resident_services.substitution_save(actor=clerk, reason="r", original="高", substitute="高")
+    assert "original" in field_errors(exc)

@@ -61,6 +61,7 @@ def test_birth_date(city):
 def test_address(city):
     assert found("千里山西") == {"髙橋　美咲"}
     assert found("大阪府吹田市千里山") == {"髙橋　美咲"}
+    assert found("吹田市千里山西1丁目") == {"髙橋　美咲"}
 
 
 def test_no_match(city):

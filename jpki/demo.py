@@ -647,7 +647,13 @@ class CityBuilder:
             procs.append(proc)
         done, failures = 0, []
         while done < workers:
-            kind, value = queue.get()
+            try:
+                kind, value = queue.get(timeout=5)
+            except Exception:  # noqa: BLE001 - queue.Empty: check that the workers are still there
+                if not any(proc.is_alive() for proc in procs):
+                    failures.append("a worker process ended without reporting (killed?)")
+                    break
+                continue
             if kind == "progress":
                 if self.progress:
                     self.progress(value)
@@ -658,6 +664,10 @@ class CityBuilder:
             elif kind == "error":
                 failures.append(value)
                 done += 1
+                for proc in procs:  # fail fast: the other process's work would be thrown away
+                    if proc.is_alive():
+                        proc.terminate()
+                break
         for proc in procs:
             proc.join()
         try:
@@ -1064,7 +1074,7 @@ class CityBuilder:
             issue = next_issue
         if card.status == "active" and not getattr(card, "_listed", False):
             chunk.active.append((p, card, None, None))
-        if card.status == "active" and not p.ward and age >= 18:
+        if card.status == "active" and p.status == "registered" and not p.ward and age >= 18:
             r = rng.random()
             if r < 0.012:  # an appointed proxy's application in progress (or ended by a returned letter)
                 self._open_proxy(chunk, rng, p, card)
@@ -1159,7 +1169,7 @@ class CityBuilder:
         card_exp = card.expires_on
         card_exp_ord = card_exp.toordinal()
         # last day on which something could still be issued onto this card
-        stop = min(card_exp_ord, self.last_event_ord, (fate_at - 1) if fate_at else self.last_event_ord)
+        stop = min(card_exp_ord - 1, self.last_event_ord, (fate_at - 1) if fate_at else self.last_event_ord)
         t = issue if rng.random() < 0.85 else (self._counter_day(rng, issue, stop) or issue)
         if t > stop:
             return
@@ -1171,6 +1181,8 @@ class CityBuilder:
             t_date = date.fromordinal(t)
             signing_ok = rules.signing_certificate_allowed(birth_date=p.birth, on=t_date, adult_ward=p.ward) and not adult_user_only
             user_exp = rules.certificate_expiry(issued_on=t_date, birth_date=p.birth, renewed=renewed, card_expires_on=card_exp)
+            if user_exp <= t_date:  # nothing left to issue onto this card
+                return
             app = self._issue_application(chunk, rng, p, card, t, kind, signing_ok, True) if t >= self.window_start_ord else None
             if app is False:  # the application is still open (proxy in progress): nothing issued
                 return
@@ -1228,7 +1240,8 @@ class CityBuilder:
                             signing = self._add_cert(chunk, p, card, "signing", s, s_exp, app)
             elif 0.05 <= r < 0.058:
                 # the resident asked for revocation
-                o = self._counter_day(rng, t + 1, self.last_event_ord) if t < self.last_event_ord else None
+                hi = min(self.last_event_ord, fate_at - 1) if fate_at else self.last_event_ord
+                o = self._counter_day(rng, t + 1, hi) if t < hi else None
                 if o is not None:
                     app = self._simple_application(chunk, rng, p, card, o, "revocation", True, rng.random() < 0.5) if o >= self.window_start_ord else None
                     at = app.received_at if app is not None else self._moment(rng, o)
@@ -1236,7 +1249,7 @@ class CityBuilder:
                     if app is not None and app.user_requested:
                         self._end_cert(user, "revoked", at, REASON_REQUESTED)
         # password initializations (no change to the certificates)
-        if fate in ("active", "suspended", "moved_recently") and user.status == "valid" and rng.random() < 0.035:
+        if fate == "active" and user.status == "valid" and rng.random() < 0.035:
             o = self._app_day(rng, lo=t + 1)
             if o is not None and o > t:
                 self._password_init(chunk, rng, p, card, o, signing is not None and signing.status == "valid")
@@ -1527,7 +1540,10 @@ class CityBuilder:
 
     def _ensure_variety(self, chunk: _Chunk, rng):
         """Make sure a small city still shows every kind, applicant type and proxy stage."""
-        adults = [a for a in chunk.active if not a[0].ward and (self.today_ord - a[0].birth_ord) // 365 >= 18]
+        adults = [
+            a for a in chunk.active
+            if a[0].status == "registered" and not a[0].ward and (self.today_ord - a[0].birth_ord) // 365 >= 18
+        ]
         if not adults:
             return
         rng.shuffle(adults)
@@ -1557,7 +1573,7 @@ class CityBuilder:
                 self._simple_application(chunk, rng, p, card, o, "password_init", False, True)
         if "legal" not in present_types:
             for p, card, user, _s in sorted(chunk.active, key=lambda a: a[2] is None):
-                if (self.today_ord - p.birth_ord) // 365 >= 15 and not p.ward:
+                if p.status != "registered" or ((self.today_ord - p.birth_ord) // 365 >= 15 and not p.ward):
                     continue
                 if user is not None and user.status == "valid":
                     o = self._app_day(rng, lo=user.issued_on.toordinal() + 1)

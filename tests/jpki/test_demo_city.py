@@ -130,6 +130,9 @@ def test_constraints_and_rules_hold(city):
     # identity documents: at most the last 4 characters, and nothing of the individual number
     assert all(len(n) <= 4 for n in IdentityDocument.objects.values_list("number_last4", flat=True))
     assert not IdentityDocument.objects.filter(kind="mynumber_card").exclude(number_last4="").exists()
+    # nothing happens at the counter for a resident after they left the register
+    for app in Application.objects.select_related("resident").exclude(resident__status="registered"):
+        assert app.received_at.astimezone(TOKYO).date() < app.resident.status_changed_on
     # legal representatives bring proof of authority
     assert not Application.objects.filter(applicant_type="legal", legal_authority_document="").exists()
 

@@ -142,3 +142,44 @@ def authored_history(user) -> bool:
             if model._default_manager.filter(history_user_id=user.pk).exists():
                 return True
     return False
+
+
+# --- admin: ids that are not ids ------------------------------------------------------------------------------
+
+
+def is_valid_pk(model, value) -> bool:
+    """Whether ``value`` (from a URL) can be a primary key of ``model`` ("abc", "²", "1\\x00" cannot)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    if value is None or not isinstance(value, (str, int)):
+        return False
+    if isinstance(value, str) and not value.isascii():
+        return False
+    try:
+        model._meta.pk.to_python(value)
+    except (DjangoValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+class SafeHistoryIdsMixin:
+    """For ``SimpleHistoryAdmin`` subclasses: a history URL with an id that is not an id is a 404,
+    not a 500 (django-simple-history's ``history_view`` / ``history_form_view`` query with the raw
+    value; upstream django-commons/django-simple-history#1108)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        if not is_valid_pk(self.model, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        if not (is_valid_pk(self.model, unquote(object_id)) and is_valid_pk(history_model, version_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

@@ -38,6 +38,17 @@ KNOWN_BUGS: dict[str, str] = {
         "ValidationError; fix: refuse issued_on before the birth date or in the future with "
         "ValidationError({'issued_on': ...}) before calling the rules"
     ),
+    "history-view-bad-ids": (
+        "django-simple-history's history_view/history_form_view query with the raw URL value: "
+        "/admin/<app>/<model>/abc/history/ (or ²/, 1%00/, .../history/abc/) is a 500 (ValueError), upstream "
+        "django-commons/django-simple-history#1108; fix: add jpki.security.SafeHistoryIdsMixin first in the "
+        "bases of every SimpleHistoryAdmin subclass (jpki/admin.py, residents/admin.py, letters/admin.py)"
+    ),
+    "workflow-bad-ids": (
+        "jpki.workflows.workflow_view/workflow_done_view: get_object_or_404(Resident, pk=object_id) with "
+        "object_id 'abc' and '?application=²' (str.isdigit() is True for '²') raise ValueError: a 500; fix: "
+        "`if not security.is_valid_pk(Resident, object_id): raise Http404` and the same for the application id"
+    ),
     "rules-type-guard": (
         "jpki.rules functions raise AttributeError for a wrong type (None/bool as a date) and OverflowError "
         "beyond the calendar (next_counter_day(9999-12-29), counter_is_open(datetime.max), huge n/year); "

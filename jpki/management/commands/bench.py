@@ -14,6 +14,7 @@ letters. Prints a table (median, p95, query count, ratios) and, as its last line
 """
 from __future__ import annotations
 
+import os
 import platform
 import time
 
@@ -52,7 +53,8 @@ class Command(BaseCommand):
             f"bench {timezone.localtime():%Y-%m-%d %H:%M} — {connection.vendor} "
             f"({db.get('NAME')}), residents {Resident.objects.count():,}, "
             f"certificates {Certificate.objects.count():,}; {iterations} iterations + 1 warm-up; "
-            f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
+            f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
+            f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
         )
         pages = bench.discover_pages(user)
         if no_stock:

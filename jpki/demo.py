@@ -534,6 +534,16 @@ class CityBuilder:
             if not StaffProfile.objects.filter(user=user).exists():
                 profiles.append(StaffProfile(user=user, office=existing[office_code]))
             clerks_by_office.setdefault(office_code, []).append(user.pk)
+        try:  # the clerks get the counter-staff role when the roles exist
+            from django.contrib.auth.models import Group
+
+            from jpki.roles import COUNTER_STAFF
+
+            group = Group.objects.filter(name=COUNTER_STAFF).first()
+            if group is not None:
+                group.user_set.add(*[pk for ids in clerks_by_office.values() for pk in ids])
+        except ImportError:
+            pass
         if profiles:
             bulk_create_with_history(
                 profiles, StaffProfile, default_user=self.user, default_change_reason=CHANGE_REASON,

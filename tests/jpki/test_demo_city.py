@@ -74,6 +74,7 @@ def test_small_city_counts_and_summary(city):
     clerks = get_user_model().objects.filter(username__startswith="clerk")
     assert clerks.count() >= 5
     assert all(not u.has_usable_password() and u.staff_profile.office_id for u in clerks)
+    assert all(u.groups.filter(name="窓口職員").exists() for u in clerks)
     # every office that received something has a clerk there; today's work at several offices
     today_apps = Application.objects.filter(received_at__date=TODAY)
     assert today_apps.values("office").distinct().count() >= 2

@@ -34,37 +34,46 @@ def build(residents=60, seed=123, **options):
     return out.getvalue()
 
 
-@pytest.fixture
-def city(db):
-    return build()
+@pytest.fixture(scope="module")
+def city(django_db_setup, django_db_blocker):
+    """One small city for the whole module (built once, rolled back at the end)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def by_kana(kana: str) -> Resident:
     return Resident.objects.get(name_kana=kana)
 
 
-def snapshot():
+def snapshot(after: dict | None = None):
+    after = after or {}
     residents = list(
-        Resident.objects.order_by("id").values_list(
+        Resident.objects.filter(id__gt=after.get("residents", 0)).order_by("id").values_list(
             "name", "name_kana", "birth_date", "sex", "postal_code", "address_town", "address_block",
             "address_building", "status", "residence_status", "is_adult_ward",
         )
     )
-    cards = list(Card.objects.order_by("id").values_list("resident__name_kana", "kind", "issued_on", "expires_on", "status"))
+    cards = list(Card.objects.filter(id__gt=after.get("cards", 0)).order_by("id").values_list("resident__name_kana", "kind", "issued_on", "expires_on", "status"))
     certs = list(
-        Certificate.objects.order_by("id").values_list(
+        Certificate.objects.filter(id__gt=after.get("certs", 0)).order_by("id").values_list(
             "serial", "kind", "issued_on", "expires_on", "status", "revoked_at", "revocation_reason",
         )
     )
     apps = list(
-        Application.objects.order_by("id").values_list(
+        Application.objects.filter(id__gt=after.get("apps", 0)).order_by("id").values_list(
             "kind", "applicant_type", "status", "received_at", "office__code", "received_by__username",
         )
     )
     return residents, cards, certs, apps
 
 
-def test_small_city_counts_and_summary(city):
+def test_small_city_counts_and_summary(city, db):
     assert Resident.objects.count() == 60
     assert Office.objects.filter(kind="main", name="本庁市民課", postal_code="564-8550").exists()
     assert Office.objects.filter(kind="branch").count() >= 5
@@ -83,7 +92,7 @@ def test_small_city_counts_and_summary(city):
         assert app.received_at <= NOW
 
 
-def test_constraints_and_rules_hold(city):
+def test_constraints_and_rules_hold(city, db):
     # at most one active/suspended card per resident
     assert not (
         Card.objects.filter(status__in=["active", "suspended"]).values("resident").annotate(n=Count("id")).filter(n__gt=1)
@@ -144,7 +153,7 @@ def models_f(name):
     return F(name)
 
 
-def test_every_kind_type_stage_and_status(city):
+def test_every_kind_type_stage_and_status(city, db):
     assert set(Application.objects.values_list("kind", flat=True)) == set(Application.Kind.values)
     assert set(Application.objects.values_list("applicant_type", flat=True)) == set(Application.ApplicantType.values)
     assert set(ProxyAuthorization.objects.values_list("stage", flat=True)) == set(ProxyAuthorization.Stage.values)
@@ -155,7 +164,7 @@ def test_every_kind_type_stage_and_status(city):
     assert Application.objects.filter(kind="reissue", fee_due=200, fee_paid=True).exclude(fee_receipt_number="").exists()
 
 
-def test_history_rows_by_demo_user_with_reason(city):
+def test_history_rows_by_demo_user_with_reason(city, db):
     demo = get_user_model().objects.get(username=DEMO_USERNAME)
     for model in DOMAIN_MODELS:
         assert model.objects.count() > 0, model
@@ -166,7 +175,7 @@ def test_history_rows_by_demo_user_with_reason(city):
         assert set(history.values_list("history_type", flat=True)) == {"+"}
 
 
-def test_scenario_people(city):
+def test_scenario_people(city, db):
     # fixed positions: the scenario people come first, in the documented order
     first = list(Resident.objects.order_by("id").values_list("name_kana", flat=True)[: len(SCENARIO_RESIDENTS)])
     assert first == [row[2] for row in SCENARIO_RESIDENTS]
@@ -216,7 +225,7 @@ def test_scenario_people(city):
         assert Resident.objects.filter(name_kana=row[2]).count() == 1
 
 
-def test_refuses_without_append_and_appends_without_deleting(city):
+def test_refuses_without_append_and_appends_without_deleting(city, db):
     before = Resident.objects.count(), Certificate.objects.count()
     with pytest.raises(CommandError, match="--append"):
         build()
@@ -230,15 +239,22 @@ def test_refuses_without_append_and_appends_without_deleting(city):
 
 
 def _build_and_roll_back(seed):
+    from django.db.models import Max
+
+    after = {
+        "residents": Resident.objects.aggregate(m=Max("id"))["m"] or 0,
+        "cards": Card.objects.aggregate(m=Max("id"))["m"] or 0,
+        "certs": Certificate.objects.aggregate(m=Max("id"))["m"] or 0,
+        "apps": Application.objects.aggregate(m=Max("id"))["m"] or 0,
+    }
     with transaction.atomic():
-        build(residents=40, seed=seed)
-        snap = snapshot()
+        build(residents=40, seed=seed, append=True)
+        snap = snapshot(after)
         transaction.set_rollback(True)
     return snap
 
 
-@pytest.mark.django_db
-def test_deterministic_with_seed():
+def test_deterministic_with_seed(city, db):
     first = _build_and_roll_back(42)
     second = _build_and_roll_back(42)
     other = _build_and_roll_back(43)

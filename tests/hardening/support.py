@@ -49,6 +49,12 @@ KNOWN_BUGS: dict[str, str] = {
         "object_id 'abc' and '?application=²' (str.isdigit() is True for '²') raise ValueError: a 500; fix: "
         "`if not security.is_valid_pk(Resident, object_id): raise Http404` and the same for the application id"
     ),
+    "staff-account-orm-delete": (
+        "a staff account without PROTECT-ed rows (e.g. one that only registered residents) can be deleted "
+        "with User.delete() (shell, scripts), and simple-history blanks history_user (SET_NULL) of every row it "
+        "wrote; fix: in JpkiConfig.ready(): pre_delete.connect(security.refuse_staff_account_deletion, "
+        "sender=get_user_model(), dispatch_uid='jpki_no_staff_delete', weak=False)"
+    ),
     "rules-type-guard": (
         "jpki.rules functions raise AttributeError for a wrong type (None/bool as a date) and OverflowError "
         "beyond the calendar (next_counter_day(9999-12-29), counter_is_open(datetime.max), huge n/year); "

@@ -1700,10 +1700,9 @@ class CityBuilder:
 
         # 1. 山田花子: card issued 2024-06-10 (expires 2034-06-01), no certificates yet.
         card("hanako", "2024-06-10")
-        # 2. 鈴木キヨ (29 February): an active card, no valid certificate (the old ones expired).
-        c = card("kiyo", "2017-03-15", office=self.office_pk["senriyama"])
-        for cert in certs("kiyo", c, "2017-03-15").values():
-            self._end_cert(cert, "expired", None)
+        # 2. 鈴木キヨ (29 February): an active card valid beyond 2031-02-28 (the expiry of the
+        #    certificates her son obtains for her on 2026-12-07), no certificate.
+        card("kiyo", "2023-03-15", office=self.office_pk["senriyama"])
         #    her son 鈴木一郎 (the proxy of scenario 2) has his own card and certificates.
         c = card("ichiro", "2021-10-04", office=self.office_pk["senriyama"])
         certs("ichiro", c, "2023-10-04")

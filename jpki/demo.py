@@ -33,6 +33,19 @@ The residents of ``SCENARIOS.md`` come first, in the order of :data:`SCENARIO_RE
 fresh database their ids are 1, 2, ...). Their names and kana are unique in the demo city (the
 random generator never produces them), so tests can find them by kana. They are created only
 when the database has no residents yet (not with ``--append``).
+
+==  ==================  ==============================================================
+ 1  山田花子 ヤマダ ハナコ   1985-06-01; card 2024-06-10 (expires 2034-06-01), no certificate
+ 2  鈴木キヨ スズキ キヨ     1940-02-29; card 2023-03-15 (expires 2033-02-28), no certificate
+ 3  鈴木一郎 スズキ イチロウ  her son (the proxy), same address; card and both certificates
+ 4  高橋次郎 タカハシ ジロウ  泉町; both certificates valid (to 2027-03-21)
+ 5  佐藤美咲 サトウ ミサキ    card suspended (reported lost), signing revoked, user valid
+ 6  伊藤健 イトウ ケン       1980-08-17; both certificates expire 2027-08-17
+ 7  渡辺ゆい ワタナベ ユイ    2014-04-10 (12); card 2025-07-01, no certificate
+ 8  渡辺直美 ワタナベ ナオミ  her mother (法定代理人), same address; card and certificates
+ 9  中村正男 ナカムラ マサオ  adult ward (成年被後見人); card, user certificate only
+10  髙橋幸子 タカハシ サチコ  髙 = U+9AD9; certificate name 高橋　幸子, position 0 substituted
+==  ==================  ==============================================================
 """
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def build_world(clerk, supervisor) -> World:
     )
     services.proxy_letter_sent(application=proxy_app, actor=clerk, reason="簡易書留で発送", at=at(2026, 11, 25, 17))
     RecordView.objects.create(user=supervisor, resident=hanako, office=clerk.staff_profile.office, path="/admin/")
-    target = UserFactory(username="target-clerk")
+    target = UserFactory(username="target-clerk", password="!")  # no hashing: faster
     for obj in (hanako, card, app, app.certificates.first(), app.identity_documents.first(), proxy_app.proxy,
                 clerk.staff_profile, clerk.staff_profile.office, target):
         world.add(obj)

@@ -32,12 +32,6 @@ KNOWN_BUGS: dict[str, str] = {
         "jpki.security.check_text(reason, 'reason') and residents.services._clean calls "
         "check_instance_text(resident) before full_clean (whose constraint check already queries the DB)"
     ),
-    "service-date-range": (
-        "card_issue (and card_reissue) pass issued_on to rules.card_expiry, which raises ValueError for a "
-        "date before the birth date or whose 10th birthday is beyond year 9999: a 500 instead of a "
-        "ValidationError; fix: refuse issued_on before the birth date or in the future with "
-        "ValidationError({'issued_on': ...}) before calling the rules"
-    ),
     "history-view-bad-ids": (
         "django-simple-history's history_view/history_form_view query with the raw URL value: "
         "/admin/<app>/<model>/abc/history/ (or ²/, 1%00/, .../history/abc/) is a 500 (ValueError), upstream "

@@ -19,7 +19,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jpki import rules, services
@@ -371,9 +371,6 @@ def test_proxy_visit1_refuses_cleanly(arguments, clerk):
 @given(issued_on=any_date())
 @example(issued_on=dt.date(9999, 1, 1))
 def test_card_issue_with_any_date_refuses_cleanly(issued_on, clerk):
-    if bug_open("service-date-range"):
-        assume(GOOD["birth_date"] <= issued_on and issued_on.year < 9980)
-
     def attempt():
         resident = ResidentFactory()
         before = row_counts()

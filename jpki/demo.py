@@ -502,6 +502,7 @@ class CityBuilder:
         self._search_cache: dict[tuple[str, str], dict] = {}
         self._serial_next = self._serial_base = self._serial_limit = 0
         self.stats: dict[str, int] = {}
+        self.timings: dict[str, float] = {}  # seconds per phase, for the summary
         # weighted tables
         self._surname_cum = list(accumulate(w for *_, w in SURNAMES))
         self._rare_cum = list(accumulate(w for *_, w in RARE_SURNAMES))
@@ -582,6 +583,7 @@ class CityBuilder:
             self._setup()
         self._tune_connection()
         remaining = self.n
+        phase = time.monotonic()
         if include_scenario:
             chunk = _Chunk()
             rng = random.Random(f"{self.seed}:scenario")
@@ -595,6 +597,7 @@ class CityBuilder:
             remaining -= k + extra
             if self.progress:
                 self.progress(k + extra)
+            self.timings["first chunk"] = time.monotonic() - phase
         # the other chunks: chunk c (1, 2, ...) has its own random.Random, so the city is the same
         # whichever process builds it
         jobs = []
@@ -607,6 +610,7 @@ class CityBuilder:
         workers = min(self.workers, len(jobs))
         if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
             workers = 1  # a caller's transaction or an in-memory database cannot be shared with processes
+        phase = time.monotonic()
         if workers > 1:
             self._build_parallel(jobs, workers)
         else:
@@ -614,6 +618,8 @@ class CityBuilder:
                 self._build_chunk(c, count)
                 if self.progress:
                     self.progress(count)
+            if jobs:
+                self.timings["other chunks"] = time.monotonic() - phase
         self.stats["elapsed_seconds"] = round(time.monotonic() - started, 1)
         return self.stats
 
@@ -646,6 +652,7 @@ class CityBuilder:
         ctx = mp.get_context("fork")
         sqlite = connection.vendor == "sqlite"
         stages, id_bases, hist_bases = [], None, {}
+        phase = time.monotonic()
         if sqlite:
             id_bases = {key: _max_id(model) for key, model in _MODELS}
             for k in range(workers):
@@ -658,7 +665,9 @@ class CityBuilder:
             for _key, model in _MODELS:
                 hist = model.history.model
                 hist_bases[hist._meta.db_table] = _max_id(hist, "history_id")
+            self.timings["staging copies"] = time.monotonic() - phase
         connections.close_all()
+        phase = time.monotonic()
         queue = ctx.Queue()
         procs = []
         for k in range(workers):
@@ -693,11 +702,14 @@ class CityBuilder:
                 break
         for proc in procs:
             proc.join()
+        self.timings[f"other chunks ({workers} processes)"] = time.monotonic() - phase
         try:
             if failures:
                 raise RuntimeError("デモの市の作成に失敗しました:\n" + "\n".join(failures))
             if sqlite:
+                phase = time.monotonic()
                 self._merge_stages(stages, id_bases, hist_bases)
+                self.timings["merge into the database"] = time.monotonic() - phase
         finally:
             for path in stages:
                 for suffix in ("", "-wal", "-shm", "-journal"):
@@ -713,6 +725,7 @@ class CityBuilder:
             connections.close_all()
             if stage_path:
                 connections["default"].settings_dict["NAME"] = stage_path
+                self._lighten_stage()
             self.stats = {}
             self._tune_connection()
             for c, count in jobs:
@@ -722,6 +735,24 @@ class CityBuilder:
             queue.put(("stats", self.stats))
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises
             queue.put(("error", traceback.format_exc()))
+
+    @staticmethod
+    def _lighten_stage():
+        """A staging copy is write-only scratch space: drop its secondary indexes and skip its
+        foreign-key checks. The merge into the real database maintains and checks both."""
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            tables = []
+            for _key, model in _MODELS:
+                tables += [model._meta.db_table, model.history.model._meta.db_table]
+            placeholders = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({placeholders})",
+                tables,
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
 
     def _assign_ids(self, chunk: _Chunk, c: int, id_bases: dict):
         """Explicit ids from the chunk's own ranges (SQLite staging copies must not collide)."""
@@ -738,38 +769,60 @@ class CityBuilder:
                 obj.pk = start + i
 
     def _merge_stages(self, stages, id_bases, hist_bases):
+        """Copy the new rows of the staging copies into the database, in one transaction.
+
+        The tables' secondary indexes are dropped and created again inside the same transaction
+        (building an index at once is much cheaper than a million random inserts into it); if
+        anything fails, the transaction restores everything as it was.
+        """
         self._tune_connection()
         quote = connection.ops.quote_name
+        aliases = [f"demo_stage_{k}" for k in range(len(stages))]
         with connection.cursor() as cursor:
-            for k, path in enumerate(stages):
-                alias = f"demo_stage_{k}"
+            for alias, path in zip(aliases, stages):
                 cursor.execute(f"ATTACH DATABASE %s AS {alias}", [path])
             try:
                 with transaction.atomic():
-                    for k, _path in enumerate(stages):
-                        alias = f"demo_stage_{k}"
-                        for key, model in _MODELS:
-                            table = model._meta.db_table
-                            cols = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
-                            cursor.execute(
-                                f"INSERT INTO main.{quote(table)} ({cols}) SELECT {cols} FROM {alias}.{quote(table)} "
-                                f"WHERE {quote(model._meta.pk.column)} > %s",
-                                [id_bases[key]],
-                            )
-                        for key, model in _MODELS:
-                            hist = model.history.model
-                            table = hist._meta.db_table
-                            cols = ", ".join(
-                                quote(f.column) for f in hist._meta.concrete_fields if f.column != "history_id"
-                            )
-                            cursor.execute(
-                                f"INSERT INTO main.{quote(table)} ({cols}) SELECT {cols} FROM {alias}.{quote(table)} "
-                                f"WHERE history_id > %s ORDER BY history_id",
-                                [hist_bases[table]],
-                            )
+                    tables = []
+                    for _key, model in _MODELS:
+                        tables += [model._meta.db_table, model.history.model._meta.db_table]
+                    placeholders = ", ".join(["%s"] * len(tables))
+                    cursor.execute(
+                        "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                        f"AND tbl_name IN ({placeholders})",
+                        tables,
+                    )
+                    indexes = cursor.fetchall()
+                    for name, _sql in indexes:
+                        cursor.execute(f"DROP INDEX main.{quote(name)}")
+                    for key, model in _MODELS:
+                        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+                        cols = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+                        union = " UNION ALL ".join(
+                            f"SELECT {cols} FROM {alias}.{table} WHERE {pk} > %s" for alias in aliases
+                        )
+                        cursor.execute(
+                            f"INSERT INTO main.{table} ({cols}) SELECT * FROM ({union}) ORDER BY {pk}",
+                            [id_bases[key]] * len(aliases),
+                        )
+                    for _key, model in _MODELS:
+                        hist = model.history.model
+                        table = quote(hist._meta.db_table)
+                        cols = ", ".join(
+                            quote(f.column) for f in hist._meta.concrete_fields if f.column != "history_id"
+                        )
+                        union = " UNION ALL ".join(
+                            f"SELECT {cols} FROM {alias}.{table} WHERE history_id > %s" for alias in aliases
+                        )
+                        cursor.execute(
+                            f"INSERT INTO main.{table} ({cols}) SELECT * FROM ({union}) ORDER BY {quote('id')}",
+                            [hist_bases[hist._meta.db_table]] * len(aliases),
+                        )
+                    for _name, sql in indexes:
+                        cursor.execute(sql)
             finally:
-                for k, _path in enumerate(stages):
-                    cursor.execute(f"DETACH DATABASE demo_stage_{k}")
+                for alias in aliases:
+                    cursor.execute(f"DETACH DATABASE {alias}")
 
     def _tune_connection(self):
         if connection.in_atomic_block:  # e.g. inside a test's transaction: leave the session alone

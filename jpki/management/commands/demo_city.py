@@ -96,3 +96,7 @@ class Command(BaseCommand):
                 f"{label:{width}}  {made!s:>9} {model.objects.count():>9} {model.history.count():>12}"
             )
         self.stdout.write(f"所要時間: {elapsed:.1f} 秒")
+        if builder.timings:
+            self.stdout.write(
+                "内訳: " + "、".join(f"{name} {seconds:.1f} 秒" for name, seconds in builder.timings.items())
+            )

@@ -260,3 +260,53 @@ def test_deterministic_with_seed(city, db):
     other = _build_and_roll_back(43)
     assert first == second
     assert first[0] != other[0]
+
+
+def test_two_processes_build_the_same_city(tmp_path):
+    """The large-city path (two processes, SQLite staging copies merged at the end) gives the same
+    city as one process, with its history rows and intact foreign keys."""
+    import os
+    import re
+    import shutil
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    template = tmp_path / "template.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{template}"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env, check=True)
+
+    def run(workers):
+        path = tmp_path / f"city-{workers}.sqlite3"
+        shutil.copy(template, path)
+        out = subprocess.run(
+            [sys.executable, "manage.py", "demo_city", "--residents", "230", "--batch-size", "100",
+             "--workers", str(workers), "--seed", "11", "--today", TODAY.isoformat(), "--no-progress"],
+            cwd=root, env={**env, "DATABASE_URL": f"sqlite:///{path}"}, check=True, capture_output=True, text=True,
+        ).stdout
+        con = sqlite3.connect(path)
+        con.create_function("REGEXP", 2, lambda pattern, value: bool(re.search(pattern, value or "")))
+        return out, con
+
+    out, con = run(2)
+    assert "2 processes" in out and "merge" in out
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    for model in (Resident, Card, Certificate, Application, ProxyAuthorization, IdentityDocument):
+        table, hist = model._meta.db_table, model.history.model._meta.db_table
+        count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert count > 0 and con.execute(f"SELECT count(*) FROM {hist}").fetchone()[0] == count
+
+    def city_of(con):
+        return (
+            con.execute("SELECT name, name_kana, birth_date, address_block FROM residents_resident ORDER BY id").fetchall(),
+            con.execute("SELECT serial, kind, issued_on, expires_on, status FROM jpki_certificate ORDER BY id").fetchall(),
+            con.execute("SELECT kind, applicant_type, status, received_at FROM jpki_application ORDER BY id").fetchall(),
+        )
+
+    parallel = city_of(con)
+    assert len(parallel[0]) == 230
+    _out, con = run(1)
+    assert city_of(con) == parallel

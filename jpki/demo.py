@@ -1013,8 +1013,6 @@ class CityBuilder:
                     arrival_ord = max(birth_ord, today_ord - rng.randint(60, 3000))
                 elif residence_status == "永住者":
                     arrival_ord = max(birth_ord, today_ord - rng.randint(2000, 9000))
-                if residence_status == "特別永住者" and age < 1:
-                    residence_status = "特別永住者"
             else:
                 name, kana = self._japanese_name(rng, sex, birth.year)
                 while kana in SCENARIO_KANA:
@@ -1125,7 +1123,6 @@ class CityBuilder:
                     exp = date(issued.year + 3, issued.month, 28 if issued.day > 28 else issued.day)
                     self._add_cert(chunk, p, juki_card, "signing", o, exp, None)
                 juki_card.status = "expired" if juki_card.expires_on < self.today else "active"
-                juki_card._certs_status = "expired"
         p_card = 0.40 if age < 1 else 0.62 if age < 15 else 0.70 if age < 75 else 0.62 if age < 90 else 0.45
         if p.stay_cap is not None:
             p_card = 0.6
@@ -1428,7 +1425,6 @@ class CityBuilder:
 
     def _proxy(self, rng, p: _Person, app, stage: str, visit1: datetime, visit1_office: int):
         rel = PROXY_RELATIONS[bisect.bisect_right(self._relation_cum, rng.random() * self._relation_cum[-1])][0]
-        age = (self.today_ord - p.birth_ord) // 365
         family = rel != "知人"
         surname, surname_kana = (p.res.name.split("　")[0], p.res.name_kana.split("　")[0]) if family and "　" in p.res.name else ("", "")
         sex = "male" if rng.random() < 0.5 else "female"
@@ -1451,7 +1447,6 @@ class CityBuilder:
         else:
             town, postal, block, building, _ = self._address(rng)
             proxy_address, proxy_postal = town + block + (f"　{building}" if building else ""), postal
-        del age
         proxy = ProxyAuthorization(
             proxy_name=gname,
             proxy_kana=gkana,

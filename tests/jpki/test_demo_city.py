@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from jpki import rules
 from jpki.demo import CHANGE_REASON, DEMO_USERNAME, SCENARIO_RESIDENTS, TOKYO
@@ -97,7 +97,7 @@ def test_constraints_and_rules_hold(city, db):
     assert not (
         Card.objects.filter(status__in=["active", "suspended"]).values("resident").annotate(n=Count("id")).filter(n__gt=1)
     )
-    assert not Card.objects.filter(expires_on__lte=models_f("issued_on")).exists()
+    assert not Card.objects.filter(expires_on__lte=F("issued_on")).exists()
     # one valid certificate per kind per card; revoked <=> revoked_at
     assert not Certificate.objects.filter(status="valid").values("card", "kind").annotate(n=Count("id")).filter(n__gt=1)
     assert not Certificate.objects.filter(Q(status="revoked", revoked_at__isnull=True) | (~Q(status="revoked") & Q(revoked_at__isnull=False))).exists()
@@ -145,12 +145,6 @@ def test_constraints_and_rules_hold(city, db):
         assert app.received_at.astimezone(TOKYO).date() < app.resident.status_changed_on
     # legal representatives bring proof of authority
     assert not Application.objects.filter(applicant_type="legal", legal_authority_document="").exists()
-
-
-def models_f(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 def test_every_kind_type_stage_and_status(city, db):

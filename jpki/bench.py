@@ -197,6 +197,7 @@ def discover_pages(user, today: date | None = None) -> list[Page]:
 class Result:
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
+    db_ms: list[float] = field(default_factory=list)
     status: int | None = None
     error: str = ""
 
@@ -214,6 +215,10 @@ class Result:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
     @property
+    def db_median(self) -> float:
+        return statistics.median(self.db_ms)
+
+    @property
     def max_queries(self) -> int:
         return max(self.queries)
 
@@ -222,8 +227,8 @@ class Result:
         return len(set(self.queries)) == 1
 
 
-def fetch(client: Client, url: str) -> tuple[float, int, int]:
-    """One request as a browser makes it: (ms, queries, status). The body is read in full."""
+def fetch(client: Client, url: str) -> tuple[float, int, int, float]:
+    """One request as a browser makes it: (ms, queries, status, ms in SQL). The body is read in full."""
     with CaptureQueriesContext(connection) as ctx:
         started = time.perf_counter()
         response = client.get(url)
@@ -232,24 +237,26 @@ def fetch(client: Client, url: str) -> tuple[float, int, int]:
         else:
             response.content  # noqa: B018 - rendered already; make sure it is
         elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, len(ctx.captured_queries), response.status_code
+    sql_ms = sum(float(q.get("time") or 0) for q in ctx.captured_queries) * 1000
+    return elapsed, len(ctx.captured_queries), response.status_code, sql_ms
 
 
 def measure(client: Client, url: str, iterations: int, warmup: int = 1) -> Result:
     result = Result()
     try:
         for _ in range(warmup):
-            _ms, _n, status = fetch(client, url)
+            _ms, _n, status, _sql = fetch(client, url)
             if status != 200:
                 result.status, result.error = status, f"HTTP {status}"
                 return result
         for _ in range(iterations):
-            ms, n, status = fetch(client, url)
+            ms, n, status, sql_ms = fetch(client, url)
             if status != 200:
                 result.status, result.error = status, f"HTTP {status}"
                 return result
             result.times_ms.append(ms)
             result.queries.append(n)
+            result.db_ms.append(sql_ms)
         result.status = 200
     except Exception as exc:  # noqa: BLE001 - report the page as failed, measure the others
         result.error = f"{type(exc).__name__}: {exc}"[:120]
@@ -334,20 +341,20 @@ def _fmt_ms(value: float | None) -> str:
 
 
 def format_table(pages: list[Page], results, letters: LettersResult | None) -> list[str]:
-    header = ("page", "median ms", "p95 ms", "queries", "stock median", "stock p95", "stock queries",
-              "× faster", "× fewer q")
+    header = ("page", "median ms", "p95 ms", "SQL ms", "queries", "stock median", "stock p95", "stock SQL",
+              "stock queries", "× faster", "× fewer q")
     rows = []
     for page in pages:
         ours, stock = results.get(page.key, (None, None))
         row = [page.label]
         for r in (ours, stock):
             if r is None:
-                row += ["—", "—", "—"]
+                row += ["—", "—", "—", "—"]
             elif not r.ok:
-                row += [r.error or "error", "", ""]
+                row += [r.error or "error", "", "", ""]
             else:
                 q = f"{r.max_queries}" + ("" if r.constant_queries else f" ({min(r.queries)}–{r.max_queries})")
-                row += [_fmt_ms(r.median), _fmt_ms(r.p95), q]
+                row += [_fmt_ms(r.median), _fmt_ms(r.p95), _fmt_ms(r.db_median), q]
         if ours is not None and stock is not None and ours.ok and stock.ok:
             row.append(f"{stock.median / ours.median:.1f}" if ours.median else "—")
             row.append(f"{stock.max_queries / ours.max_queries:.1f}" if ours.max_queries else "—")
@@ -355,8 +362,9 @@ def format_table(pages: list[Page], results, letters: LettersResult | None) -> l
             row += ["—", "—"]
         rows.append(row)
     if letters is not None and letters.preview_ms is not None:
-        rows.append(["letter preview (1)", _fmt_ms(letters.preview_ms), "",
-                     "—" if letters.preview_queries is None else str(letters.preview_queries), "—", "—", "—", "—", "—"])
+        rows.append(["letter preview (1)", _fmt_ms(letters.preview_ms), "", "",
+                     "—" if letters.preview_queries is None else str(letters.preview_queries),
+                     "—", "—", "—", "—", "—", "—"])
     widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = [_row(header, widths), _row(["-" * w for w in widths], widths)]
     lines += [_row(r, widths) for r in rows]

@@ -5,6 +5,8 @@ started from the resident's page. Nothing can be deleted; history is read-only.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -14,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import audit, badges, workflows
+from . import audit, badges, rules, workflows
 from .models import Application, Card, Certificate, IdentityDocument, Office, ProxyAuthorization, RecordView, StaffProfile
 
 # --- the site ------------------------------------------------------------------------------------
@@ -92,11 +94,37 @@ class CardAdmin(ReadOnlyDomainAdmin):
         return format_html('<span class="{}" title="{}">{}</span>', badge.css, badge.title, badge.label)
 
 
+class RenewalWindowFilter(admin.SimpleListFilter):
+    """Valid certificates whose renewal window (rules.renewal_window) contains today."""
+
+    title = _("更新可能期間")
+    parameter_name = "renewal"
+
+    def lookups(self, request, model_admin):
+        return [("in_window", _("更新可能期間中"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "in_window":
+            return queryset
+        today = timezone.localdate()
+        hi = rules.add_months(today, rules.RENEWAL_WINDOW_MONTHS) + timedelta(days=5)
+        while hi > today and not rules.in_renewal_window(hi, today):
+            hi -= timedelta(days=1)
+        return queryset.filter(status=Certificate.Status.VALID, expires_on__range=(today, hi))
+
+
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyDomainAdmin):
     list_display = ("resident_col", "kind", "serial", "issued_on", "expires_on", "status_badge", "office")
     list_select_related = ("card__resident", "office")
-    list_filter = ("status", "kind", "office")
+    list_filter = (RenewalWindowFilter, "status", "kind", "office")
+
+    def get_ordering(self, request):
+        # In the renewal window: soonest expiry first, straight off the (status, expires_on)
+        # index (LIMIT stops early). The default (-issued_on) sorts all ~20,000 matches: 280 ms.
+        if request.GET.get(RenewalWindowFilter.parameter_name):
+            return ("expires_on", "id")
+        return super().get_ordering(request)
     raw_id_fields = ("card", "application", "office")
     search_fields = ("=serial",)
     date_hierarchy = None

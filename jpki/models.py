@@ -162,6 +162,7 @@ class Certificate(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"], name="cert_status_expiry_idx"),
             models.Index(fields=["issued_on", "office"], name="cert_issued_office_idx"),
+            models.Index(fields=["status", "revoked_at"], name="cert_status_revoked_idx"),
         ]
 
     def __str__(self):

@@ -64,9 +64,8 @@ class Resident(models.Model):
             models.Index(fields=["address_town", "address_block"], name="resident_address_idx"),
             models.Index(fields=["status"], name="resident_status_idx"),
             # LIKE 'prefix%' on PostgreSQL with a non-C collation needs the pattern operator class
-            # (ignored on SQLite, where residents.search uses an index range instead).
-            models.Index(fields=["kana_search"], name="resident_kana_prefix_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_search"], name="resident_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            # (ignored on SQLite, where residents.search uses an index range instead). name_search and
+            # kana_search have db_index=True, for which PostgreSQL already gets a *_like pattern index.
             models.Index(
                 fields=["given_kana_search"], name="resident_gkana_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),

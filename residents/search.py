@@ -66,8 +66,12 @@ def prefix_q(field: str, key: str) -> Q:
     return Q(**{f"{field}__startswith": key})
 
 
-def resident_search_q(query: str) -> Q | None:
-    """The filter for the counter's search box, or None for an empty query."""
+def resident_search_q(query: str, *, towns: bool = True) -> Q | None:
+    """The filter for the counter's search box, or None for an empty query.
+
+    ``towns=False`` leaves out the town (町域) match of a kanji term: 山田 is a surname and also
+    the prefix of 山田東/西/南/北, whose ~50,000 residents would otherwise all match.
+    """
     text = (query or "").strip()
     if not text:
         return None
@@ -76,7 +80,7 @@ def resident_search_q(query: str) -> Q | None:
         return Q(birth_date=birth)
     normalized = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
     name_q = _name_q(search_key(text))
-    if re.search(r"[\u4e00-\u9fff]", normalized):
+    if towns and re.search(r"[\u4e00-\u9fff]", normalized):
         # Kanji: could be a town (千里山西, 泉町1丁目) as well as a name.
         if normalized.startswith("大阪府"):
             town = normalized

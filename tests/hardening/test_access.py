@@ -217,10 +217,8 @@ def test_supervisor_reaches_the_review_pages(world, supervisor):
     assert any("/history/" in p for p in reviewed)
 
 
-def test_staff_without_role_sees_nothing(world, office):
+def test_staff_without_role_sees_nothing(world):
     """An account with is_staff but no group (a role not yet given) opens no domain page."""
-    from tests.factories import OfficeFactory  # noqa: F401  (office fixture creates it)
-
     bare = get_user_model().objects.create_user("no-role", password="x-Very-long-pass-1", is_staff=True)
     client = _client(bare)
     problems = []

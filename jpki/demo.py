@@ -640,10 +640,12 @@ class CityBuilder:
     def _build_parallel(self, jobs, workers: int):
         """Build the chunks in ``workers`` forked processes (both cores of the machine).
 
-        PostgreSQL: every process writes into the database itself. SQLite (one writer at a
-        time): every process writes into its own copy of the database (VACUUM INTO) with ids
-        from disjoint ranges, and this process copies the new rows over at the end
-        (INSERT ... SELECT, one transaction), history rows included.
+        Every process writes with ``bulk_create_with_history`` into its own scratch space, with
+        ids from disjoint ranges: on SQLite (one writer at a time) a copy of the database
+        (VACUUM INTO), on PostgreSQL a schema of UNLOGGED tables without indexes or foreign
+        keys, put first on the process's search_path. This process then copies the new rows
+        into the real tables in one transaction (INSERT ... SELECT, history rows included),
+        rebuilding their secondary indexes at once, and removes the scratch space.
         """
         import multiprocessing as mp
 
@@ -651,8 +653,13 @@ class CityBuilder:
 
         ctx = mp.get_context("fork")
         sqlite = connection.vendor == "sqlite"
+        postgres = connection.vendor == "postgresql"
         stages, id_bases, hist_bases = [], None, {}
         phase = time.monotonic()
+        if postgres:
+            id_bases = {key: _max_id(model) for key, model in _MODELS}
+            stages = self._pg_create_stages(workers)
+            self.timings["staging schemas"] = time.monotonic() - phase
         if sqlite:
             id_bases = {key: _max_id(model) for key, model in _MODELS}
             for k in range(workers):
@@ -673,7 +680,7 @@ class CityBuilder:
         for k in range(workers):
             mine = jobs[k::workers]
             proc = ctx.Process(
-                target=self._worker, args=(mine, stages[k] if sqlite else None, id_bases, queue), daemon=True
+                target=self._worker, args=(mine, stages[k] if stages else None, id_bases, queue), daemon=True
             )
             proc.start()
             procs.append(proc)
@@ -706,15 +713,23 @@ class CityBuilder:
         try:
             if failures:
                 raise RuntimeError("デモの市の作成に失敗しました:\n" + "\n".join(failures))
+            phase = time.monotonic()
             if sqlite:
-                phase = time.monotonic()
                 self._merge_stages(stages, id_bases, hist_bases)
+            elif postgres:
+                self._pg_merge_stages(stages)
+            if stages:
                 self.timings["merge into the database"] = time.monotonic() - phase
         finally:
-            for path in stages:
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    if os.path.exists(path + suffix):
-                        os.remove(path + suffix)
+            if postgres:
+                with connection.cursor() as cursor:
+                    for schema in stages:
+                        cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(schema)} CASCADE")
+            elif sqlite:
+                for path in stages:
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        if os.path.exists(path + suffix):
+                            os.remove(path + suffix)
 
     def _worker(self, jobs, stage_path, id_bases, queue):
         import traceback
@@ -723,7 +738,11 @@ class CityBuilder:
 
         try:
             connections.close_all()
-            if stage_path:
+            if stage_path and connection.vendor == "postgresql":
+                # unqualified table names now resolve to the scratch schema first
+                options = connections["default"].settings_dict.setdefault("OPTIONS", {})
+                options["options"] = f"-c search_path={stage_path},{self._pg_search_path}"
+            elif stage_path:
                 connections["default"].settings_dict["NAME"] = stage_path
                 self._lighten_stage()
             self.stats = {}
@@ -735,6 +754,72 @@ class CityBuilder:
             queue.put(("stats", self.stats))
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises
             queue.put(("error", traceback.format_exc()))
+
+    def _pg_tables(self):
+        tables = []
+        for _key, model in _MODELS:
+            tables += [model._meta.db_table, model.history.model._meta.db_table]
+        return tables
+
+    def _pg_create_stages(self, workers: int) -> list[str]:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_schemas(false)")
+            self._pg_search_path = ",".join(cursor.fetchone()[0]) or "public"
+            stages = []
+            for k in range(workers):
+                schema = f"demo_stage_{os.getpid()}_{k}"
+                cursor.execute(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {quote(schema)}")
+                stages.append(schema)
+                for table in self._pg_tables():
+                    cursor.execute(
+                        f"CREATE UNLOGGED TABLE {quote(schema)}.{quote(table)} "
+                        f"(LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING IDENTITY)"
+                    )
+        return stages
+
+    def _pg_merge_stages(self, stages):
+        """INSERT ... SELECT from the scratch schemas, with the secondary indexes rebuilt."""
+        from django.core.management.color import no_style
+
+        self._tune_connection()
+        quote = connection.ops.quote_name
+        tables = self._pg_tables()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # check the foreign keys statement by statement (no trigger events left pending when
+            # the indexes are built again)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # secondary indexes that no constraint owns (primary keys and UNIQUE constraints stay)
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                "WHERE t.relname = ANY(%s) AND n.nspname = ANY(current_schemas(false)) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            for name, _sql in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            for _key, model in _MODELS:
+                table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+                cols = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+                union = " UNION ALL ".join(f"SELECT {cols} FROM {quote(schema)}.{table}" for schema in stages)
+                cursor.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM ({union}) AS s ORDER BY {pk}")
+            for _key, model in _MODELS:
+                hist = model.history.model
+                table = quote(hist._meta.db_table)
+                cols = ", ".join(quote(f.column) for f in hist._meta.concrete_fields if f.column != "history_id")
+                union = " UNION ALL ".join(f"SELECT {cols} FROM {quote(schema)}.{table}" for schema in stages)
+                cursor.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM ({union}) AS s ORDER BY {quote('id')}")
+            for _name, sql in indexes:
+                cursor.execute(sql)
+            # the explicit ids moved past the identity sequences: move them on
+            for sql in connection.ops.sequence_reset_sql(no_style(), [model for _key, model in _MODELS]):
+                cursor.execute(sql)
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {quote(table)}")
 
     @staticmethod
     def _lighten_stage():

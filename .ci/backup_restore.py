@@ -93,6 +93,7 @@ def sqlite_summary(conn: sqlite3.Connection) -> str:
 
 
 def backup(args) -> int:
+    os.umask(0o077)  # a backup holds the whole city's personal data: owner-only files and folders
     db = database_settings()
     kind = vendor(db)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -133,6 +134,7 @@ def backup(args) -> int:
         summary = f"{sum(' TABLE DATA ' in e for e in entries)} tables with data, {len(entries)} entries"
 
     os.replace(tmp, out)
+    os.chmod(out, 0o600)
     log(f"backup: {out} ({kind}; {summary}; {out.stat().st_size} bytes)")
     print(out)
     return 0

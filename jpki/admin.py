@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from jpki.security import SafeHistoryIdsMixin
+
 from . import audit, badges, rules, workflows
 from .models import Application, Card, Certificate, IdentityDocument, Office, ProxyAuthorization, RecordView, StaffProfile
 
@@ -29,7 +31,7 @@ admin.site.index_title = _("窓口の状況")
 admin.site.disable_action("delete_selected")
 
 
-class ReadOnlyDomainAdmin(SimpleHistoryAdmin):
+class ReadOnlyDomainAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     """A domain record as a read-only page with its history (field diffs and the change reason)."""
 
     actions = None
@@ -54,7 +56,7 @@ def _resident_link(resident):
 
 
 @admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
+class OfficeAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "kind", "phone", "is_active")
     search_fields = ("=code", "name")
     actions = None
@@ -64,7 +66,7 @@ class OfficeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(SimpleHistoryAdmin):
+class StaffProfileAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     list_display = ("user", "office")
     list_select_related = ("user", "office")
     list_filter = ("office",)

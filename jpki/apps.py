@@ -16,3 +16,12 @@ class JpkiConfig(AppConfig):
                 sync_roles(using=using)
 
         post_migrate.connect(_sync, dispatch_uid="jpki_sync_roles", weak=False)
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_delete
+
+        from .security import refuse_staff_account_deletion
+
+        pre_delete.connect(
+            refuse_staff_account_deletion, sender=get_user_model(), dispatch_uid="jpki_no_staff_delete", weak=False
+        )

@@ -9,6 +9,8 @@ Sources: the city's page (吹田市 市民部 市民課, "公的個人認証(電
 
 from __future__ import annotations
 
+import functools
+import inspect
 import calendar
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -425,3 +427,30 @@ USER_CERTIFICATE_PASSWORD_RULE = (
     "利用者証明用電子証明書のパスワード: 4桁の数字で設定してください。"
     "3回続けて間違えるとロックされます。"
 )
+
+
+# ---------------------------------------------------------------------------
+# Guard: every public rule answers or raises ValueError / TypeError
+# ---------------------------------------------------------------------------
+
+
+def _checked(fn):
+    """Turn calendar overflow into ValueError and a wrong argument type into TypeError, so callers
+    (forms, services) have exactly two exceptions to map onto a message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OverflowError as exc:
+            raise ValueError(f"{fn.__name__}: date out of range ({exc})") from exc
+        except AttributeError as exc:
+            raise TypeError(f"{fn.__name__}: wrong argument type ({exc})") from exc
+
+    return wrapper
+
+
+for _name in __all__:
+    if inspect.isfunction(globals()[_name]):
+        globals()[_name] = _checked(globals()[_name])
+del _name

@@ -20,7 +20,7 @@ from simple_history.utils import bulk_update_with_history
 
 from residents.models import Resident
 
-from . import rules
+from . import rules, security
 from .models import Application, Card, Certificate, IdentityDocument, Office, ProxyAuthorization
 
 # --- reasons recorded into history --------------------------------------------------------------
@@ -106,6 +106,7 @@ def _stamp(obj, actor, reason: str):
 
 
 def _save(obj, actor, reason: str, **kwargs):
+    security.check_instance_text(obj)  # NUL bytes, lone surrogates: a field message, not a driver error
     _stamp(obj, actor, reason)
     obj.save(**kwargs)
     return obj
@@ -114,6 +115,7 @@ def _save(obj, actor, reason: str, **kwargs):
 def _require_reason(reason: str) -> str:
     if not reason or not str(reason).strip():
         raise ValidationError({"reason": "理由を入力してください。"})
+    security.check_text(reason, "reason")
     return str(reason).strip()[:500]
 
 

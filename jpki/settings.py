@@ -108,6 +108,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_CALLABLE = "jpki.security.lockout_response"  # Japanese lockout page (HTTP 429)
 
 # --- production hardening ---------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

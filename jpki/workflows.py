@@ -17,6 +17,8 @@ from django.db import transaction
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+
+from jpki import security
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -660,11 +662,13 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         raise Http404
     if not request.user.has_perm(workflow.permission):
         raise PermissionDenied
+    if not security.is_valid_pk(Resident, object_id):
+        raise Http404
     resident = get_object_or_404(Resident, pk=object_id)
     application = None
     if workflow.needs_application:
         app_id = request.GET.get("application") or request.POST.get("application")
-        if not app_id or not str(app_id).isdigit():
+        if not app_id or not security.is_valid_pk(Application, app_id):
             raise Http404
         application = get_object_or_404(Application.objects.select_related("proxy"), pk=app_id, resident=resident)
 
@@ -752,6 +756,8 @@ def workflow_done_view(request, object_id, slug, admin_site, model_admin):
         raise Http404
     if not request.user.has_perm(workflow.permission):
         raise PermissionDenied
+    if not security.is_valid_pk(Resident, object_id):
+        raise Http404
     resident = get_object_or_404(Resident, pk=object_id)
     result = request.session.get(f"workflow_result_{resident.pk}_{slug}")
     if result is None:

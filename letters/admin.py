@@ -17,6 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from jpki.security import SafeHistoryIdsMixin
+
 from jpki.models import Office
 
 from . import services
@@ -89,7 +91,7 @@ class ReferenceSearchMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(ReferenceSearchMixin, SimpleHistoryAdmin):
+class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin):
     list_display = ("reference", "kind", "version", "resident_col", "application_link", "rendered_at", "mail_class",
                     "tracking_col", "posted_at", "returned_at", "reply_received_at", "is_current", "pdf_links")
     list_display_links = ("reference",)
@@ -339,7 +341,7 @@ class LetterInline(admin.TabularInline):
 
 
 @admin.register(MailingBatch)
-class MailingBatchAdmin(SimpleHistoryAdmin):
+class MailingBatchAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     list_display = ("date", "office", "number", "letter_count", "printed_at", "printed_by", "page_count", "pdf_link")
     list_filter = ("office", "date")
     list_select_related = ("office", "printed_by")

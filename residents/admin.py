@@ -19,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from jpki.security import SafeHistoryIdsMixin
+
 from jpki import badges, letters_bridge, rules, workflows
 from jpki.forms import CharacterSubstitutionForm
 from jpki.models import Application, Card, Certificate, RecordView
@@ -72,7 +74,7 @@ class CappedCountPaginator(Paginator):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SimpleHistoryAdmin):
+class ResidentAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     list_display = ("name_display", "birth_date_display", "address_display", "status", "card_display",
                     "signing_display", "user_display")
     list_display_links = ("name_display",)
@@ -308,7 +310,7 @@ class ResidentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CharacterSubstitution)
-class CharacterSubstitutionAdmin(SimpleHistoryAdmin):
+class CharacterSubstitutionAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
     """The substitution table (代替文字): staff may extend it; every change records who and why."""
 
     form = CharacterSubstitutionForm

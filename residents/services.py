@@ -24,6 +24,16 @@ FIELD_LABELS = {
 
 def _clean(resident: Resident) -> None:
     """Model validation with the field-level Japanese messages (constraints included)."""
+    from jpki import security
+
+    security.check_instance_text(resident)  # before full_clean, whose constraint checks query the DB
+    blank = {
+        f: f"{FIELD_LABELS[f]}を入力してください。"
+        for f in ("name", "name_kana", "address_town")
+        if isinstance(getattr(resident, f), str) and not getattr(resident, f).strip(" \u3000\t\r\n")
+    }
+    if blank:
+        raise ValidationError(blank)
     resident.full_clean(exclude=["name_search", "kana_search"])
     if resident.birth_date and resident.birth_date > timezone.localdate():
         raise ValidationError({"birth_date": "生年月日が未来の日付になっています。"})

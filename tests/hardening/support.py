@@ -20,46 +20,7 @@ from hypothesis import strategies as st
 DOMAIN_APPS = ("jpki", "residents", "letters")
 
 # key -> what is wrong and the exact fix (see the final report of issue 6).
-KNOWN_BUGS: dict[str, str] = {
-    "axes-lockout-english": (
-        "the django-axes lockout page is English ('Account locked: too many login attempts'); "
-        "fix: settings AXES_LOCKOUT_CALLABLE = 'jpki.security.lockout_response'"
-    ),
-    "nul-and-surrogates": (
-        "services store NUL bytes (SQLite) or crash in the driver (PostgreSQL: ValueError 'cannot contain NUL'; "
-        "both: UnicodeEncodeError for a lone surrogate) instead of refusing with a ValidationError; "
-        "fix: jpki.services._save calls jpki.security.check_instance_text(obj), _require_reason calls "
-        "jpki.security.check_text(reason, 'reason') and residents.services._clean calls "
-        "check_instance_text(resident) before full_clean (whose constraint check already queries the DB)"
-    ),
-    "history-view-bad-ids": (
-        "django-simple-history's history_view/history_form_view query with the raw URL value: "
-        "/admin/<app>/<model>/abc/history/ (or ²/, 1%00/, .../history/abc/) is a 500 (ValueError), upstream "
-        "django-commons/django-simple-history#1108; fix: add jpki.security.SafeHistoryIdsMixin first in the "
-        "bases of every SimpleHistoryAdmin subclass (jpki/admin.py, residents/admin.py, letters/admin.py)"
-    ),
-    "workflow-bad-ids": (
-        "jpki.workflows.workflow_view/workflow_done_view: get_object_or_404(Resident, pk=object_id) with "
-        "object_id 'abc' and '?application=²' (str.isdigit() is True for '²') raise ValueError: a 500; fix: "
-        "`if not security.is_valid_pk(Resident, object_id): raise Http404` and the same for the application id"
-    ),
-    "staff-account-orm-delete": (
-        "a staff account without PROTECT-ed rows (e.g. one that only registered residents) can be deleted "
-        "with User.delete() (shell, scripts), and simple-history blanks history_user (SET_NULL) of every row it "
-        "wrote; fix: in JpkiConfig.ready(): pre_delete.connect(security.refuse_staff_account_deletion, "
-        "sender=get_user_model(), dispatch_uid='jpki_no_staff_delete', weak=False)"
-    ),
-    "backup-world-readable": (
-        ".ci/backup writes the whole city's personal data with the caller's umask (0644: world-readable, "
-        "and var/backups 0755); fix: at the top of backup() in .ci/backup_restore.py: os.umask(0o077) "
-        "(and os.chmod(out, 0o600) after the rename)"
-    ),
-    "rules-type-guard": (
-        "jpki.rules functions raise AttributeError for a wrong type (None/bool as a date) and OverflowError "
-        "beyond the calendar (next_counter_day(9999-12-29), counter_is_open(datetime.max), huge n/year); "
-        "fix: the _checked decorator (TypeError for wrong types, ValueError for OverflowError) on every public rule"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def known_bug(key: str):

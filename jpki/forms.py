@@ -93,6 +93,19 @@ class OutsideHoursMixin(forms.Form):
     )
 
 
+class CertificateTextMixin(forms.Form):
+    """When a character of the name or address has no 代替文字, the clerk enters that part in kana."""
+
+    certificate_name = forms.CharField(
+        label=_("証明書に記録する氏名（代替文字がない場合のみ）"), required=False, max_length=200,
+        help_text=_("代替文字のない文字を含む場合に、その部分をかなにして氏名全体を入力します。"),
+    )
+    certificate_address = forms.CharField(
+        label=_("証明書に記録する住所（代替文字がない場合のみ）"), required=False, max_length=300,
+        help_text=_("代替文字のない文字を含む場合に、その部分をかなにして住所全体を入力します。"),
+    )
+
+
 class CertificatesMixin(forms.Form):
     signing = forms.BooleanField(label=_("署名用電子証明書"), required=False, initial=True)
     user = forms.BooleanField(label=_("利用者証明用電子証明書"), required=False, initial=True)
@@ -134,7 +147,8 @@ class LegalAuthorityMixin(forms.Form):
                                                 widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class IssueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, OutsideHoursMixin):
+class IssueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, CertificateTextMixin,
+                OutsideHoursMixin):
     """新規発行・更新 (same day: the resident themself or a legal representative)."""
 
     default_reason = "窓口申請による発行"
@@ -296,7 +310,7 @@ class ProxyReturnedForm(WorkflowForm):
         return reason
 
 
-class ProxyVisit2Form(WorkflowForm, OutsideHoursMixin):
+class ProxyVisit2Form(WorkflowForm, CertificateTextMixin, OutsideHoursMixin):
     resident_card_checked = forms.BooleanField(label=_("本人のマイナンバーカード"), required=False)
     proxy_photo_id_checked = forms.BooleanField(label=_("代理人の官公署発行の顔写真付き本人確認書類"), required=False)
     reply_complete = forms.BooleanField(label=_("照会書兼回答書の回答書欄が記入済み"), required=False)

@@ -108,8 +108,20 @@ class Workflow:
             preview.revokes.append(_cert_line(cert) + "（更新により失効）")
         return preview
 
-    def certificate_text_preview(self, resident: Resident, preview: Preview) -> None:
-        for label, text in ((_t("証明書に記録する氏名"), resident.name), (_t("証明書に記録する住所"), resident.address)):
+    def certificate_text_preview(self, resident: Resident, preview: Preview, form=None) -> None:
+        overrides = {}
+        if form is not None:
+            overrides = {
+                "name": form.cleaned_data.get("certificate_name") or "",
+                "address": form.cleaned_data.get("certificate_address") or "",
+            }
+        for key, label, text in (
+            ("name", _t("証明書に記録する氏名"), resident.name),
+            ("address", _t("証明書に記録する住所"), resident.address),
+        ):
+            if overrides.get(key):
+                preview.rows.append((label, f"{overrides[key]}（職員が入力）"))
+                continue
             issues = charset.check_text(text)
             if not issues:
                 preview.rows.append((label, text))
@@ -158,7 +170,7 @@ class IssueWorkflow(Workflow):
         )
         plan.raise_if_refused()
         preview = self.plan_preview(plan)
-        self.certificate_text_preview(resident, preview)
+        self.certificate_text_preview(resident, preview, form)
         return preview
 
     def perform(self, request, form, resident, application, dry=False):
@@ -169,6 +181,8 @@ class IssueWorkflow(Workflow):
             legal_authority_document=cd.get("legal_authority_document", ""),
             legal_authority_issued_on=cd.get("legal_authority_issued_on"),
             outside_hours_confirmed=cd["outside_hours_confirmed"],
+            certificate_name=cd.get("certificate_name") or None,
+            certificate_address=cd.get("certificate_address") or None,
         )
 
     def result(self, request, outcome, resident, application):
@@ -596,7 +610,7 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
                                           applicant_type=Application.ApplicantType.PROXY)
             plan.raise_if_refused()
             self.plan_preview(plan, preview)
-            self.certificate_text_preview(resident, preview)
+            self.certificate_text_preview(resident, preview, form)
         elif application.kind == Application.Kind.REVOCATION:
             _card, valid = _current(resident)
             for kind, wanted in ((Certificate.Kind.SIGNING, application.signing_requested),
@@ -610,6 +624,8 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
         return services.proxy_visit2(
             application=application, actor=request.user, reason=cd["reason"], checklist=form.checklist(),
             proxy_document=form.proxy_document(), outside_hours_confirmed=cd["outside_hours_confirmed"],
+            certificate_name=cd.get("certificate_name") or None,
+            certificate_address=cd.get("certificate_address") or None,
         )
 
     def result(self, request, outcome, resident, application):

@@ -338,3 +338,25 @@ def test_card_issue_date_out_of_range_is_a_field_error(clerk_client, counter_ope
     page = review(clerk_client, resident, "card-issue", {"issued_on": issued_on, "reason": "交付"})
     assert any(message in e for e in field_errors(page, "issued_on"))
     assert not Card.objects.exists()
+
+
+def test_name_without_substitute_needs_kana_entered_by_the_clerk(clerk_client, clerk, counter_open):
+    from tests.factories import CardFactory, ResidentFactory
+
+    hokke = ResidentFactory(name="𩸽野　太郎", name_kana="ホッケノ　タロウ")
+    CardFactory(resident=hokke)
+    page = review(clerk_client, hokke, "issue", ISSUE)
+    assert page.context["step"] == "form"
+    assert "𩸽" in " ".join(page.context["form"].errors.get("certificate_name", []))
+    assert not Certificate.objects.filter(card__resident=hokke).exists()
+
+    with_kana = {**ISSUE, "certificate_name": "ほっけ野　太郎"}
+    page = review(clerk_client, hokke, "issue", with_kana)
+    assert page.context["step"] == "confirm"
+    assert "ほっけ野　太郎" in page.content.decode()
+    done = confirm(clerk_client, hokke, "issue", with_kana)
+    assert done.status_code == 302
+    cert = Certificate.objects.get(card__resident=hokke, kind="signing")
+    assert cert.name_in_certificate == "ほっけ野　太郎"
+    hokke.refresh_from_db()
+    assert hokke.name == "𩸽野　太郎"  # the register keeps the true characters

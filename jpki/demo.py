@@ -611,6 +611,8 @@ class CityBuilder:
         if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
             workers = 1  # a caller's transaction or an in-memory database cannot be shared with processes
         phase = time.monotonic()
+        if workers > 1 and connection.vendor == "postgresql" and not self._pg_can_create_schema():
+            workers = 1  # no CREATE privilege on the database for the scratch schemas
         if workers > 1:
             self._build_parallel(jobs, workers)
         else:
@@ -754,6 +756,12 @@ class CityBuilder:
             queue.put(("stats", self.stats))
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises
             queue.put(("error", traceback.format_exc()))
+
+    @staticmethod
+    def _pg_can_create_schema() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT has_database_privilege(current_database(), 'CREATE')")
+            return bool(cursor.fetchone()[0])
 
     def _pg_tables(self):
         tables = []

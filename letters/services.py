@@ -422,7 +422,7 @@ def mailing_batch_create(
     if letters is None:
         for app in applications_awaiting_letter(office=office):
             _new_letter(kind=Letter.Kind.INQUIRY, application=app, actor=actor, reason=reason, at=at)
-        chosen = list(letters_awaiting_batch(office=office).select_for_update())
+        chosen = list(letters_awaiting_batch(office=office).select_for_update(of=("self",)))
     else:
         chosen = []
         for letter in Letter.objects.select_for_update().filter(pk__in=[lt.pk for lt in letters]).select_related("application"):

@@ -8,6 +8,8 @@ field they name. The views are mounted under the resident's admin page by
 """
 from __future__ import annotations
 
+import abc
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -64,7 +66,7 @@ def _today() -> date:
     return timezone.localdate()
 
 
-class Workflow:
+class Workflow(abc.ABC):
     slug = ""
     title = _("手続")
     form_class = wf_forms.WorkflowForm
@@ -84,8 +86,9 @@ class Workflow:
     def preview(self, request, form, resident, application) -> Preview:
         return Preview()
 
+    @abc.abstractmethod
     def perform(self, request, form, resident, application, dry=False):
-        raise NotImplementedError
+        """Call the service that records this procedure (every workflow defines it)."""
 
     def result(self, request, outcome, resident, application) -> dict:
         return {"rows": [], "application_id": getattr(outcome, "pk", None) if isinstance(outcome, Application) else None}

@@ -72,8 +72,10 @@ TEMPLATES = [
 ]
 
 # --- database ---------------------------------------------------------------------------------
+_DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL (e.g. `DATABASE_URL=` in .env) means the default, not an error.
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or _DEFAULT_DATABASE_URL),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

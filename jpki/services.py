@@ -453,6 +453,18 @@ def _lock_resident(resident: Resident) -> Resident:
     return Resident.objects.select_for_update().get(pk=resident.pk)
 
 
+def _same_day_start(*, reason, at, applicant_type, outside_hours_confirmed, actor, office, resident):
+    """The checks every same-day counter procedure starts with, in order: a reason, an aware time,
+    no appointed proxy, counter hours (returns the outside-hours flag), the office, and the row
+    lock on the resident. Returns (reason, at, flag, office, resident)."""
+    reason = _require_reason(reason)
+    at = _now(at)
+    _refuse_proxy_same_day(applicant_type)
+    flag = _check_counter_hours(at, outside_hours_confirmed)
+    office = _resolve_office(actor, office)
+    return reason, at, flag, office, _lock_resident(resident)
+
+
 # --- cards ----------------------------------------------------------------------------------------
 
 
@@ -532,12 +544,10 @@ def certificates_issue(
     outside_hours_confirmed: bool = False,
 ) -> Application:
     """New issuance or renewal (新規発行・更新) for the resident or a legal representative, same day."""
-    reason = _require_reason(reason)
-    at = _now(at)
-    _refuse_proxy_same_day(applicant_type)
-    flag = _check_counter_hours(at, outside_hours_confirmed)
-    office = _resolve_office(actor, office)
-    resident = _lock_resident(resident)
+    reason, at, flag, office, resident = _same_day_start(
+        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor, office=office, resident=resident,
+    )
     on = _local_date(at)
     card = active_card(resident, for_update=True)
     plan = issuance_plan(
@@ -566,12 +576,10 @@ def certificates_revoke(
     documents=(), outside_hours_confirmed: bool = False,
 ) -> Application:
     """Revocation at the resident's request (失効申請)."""
-    reason = _require_reason(reason)
-    at = _now(at)
-    _refuse_proxy_same_day(applicant_type)
-    flag = _check_counter_hours(at, outside_hours_confirmed)
-    office = _resolve_office(actor, office)
-    resident = _lock_resident(resident)
+    reason, at, flag, office, resident = _same_day_start(
+        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor, office=office, resident=resident,
+    )
     card = active_card(resident, for_update=True)
     current = valid_certificates(card)
     _check_revocable(current, signing, user)
@@ -610,12 +618,10 @@ def passwords_initialize(
     documents=(), outside_hours_confirmed: bool = False,
 ) -> Application:
     """Password initialization (暗証番号初期化). The new password is set on the terminal; never recorded."""
-    reason = _require_reason(reason)
-    at = _now(at)
-    _refuse_proxy_same_day(applicant_type)
-    flag = _check_counter_hours(at, outside_hours_confirmed)
-    office = _resolve_office(actor, office)
-    resident = _lock_resident(resident)
+    reason, at, flag, office, resident = _same_day_start(
+        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor, office=office, resident=resident,
+    )
     card = active_card(resident, for_update=True)
     _check_initializable(resident, card, signing, user)
     app = _new_application(
@@ -654,12 +660,10 @@ def card_reissue(
 ) -> Application:
     """Reissue with a new card (再交付に伴う再発行): the old card ends, its certificates lapse, new ones
     go onto the new card for the fee (200 yen each, 200 yen for both together)."""
-    reason = _require_reason(reason)
-    at = _now(at)
-    _refuse_proxy_same_day(applicant_type)
-    flag = _check_counter_hours(at, outside_hours_confirmed)
-    office = _resolve_office(actor, office)
-    resident = _lock_resident(resident)
+    reason, at, flag, office, resident = _same_day_start(
+        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor, office=office, resident=resident,
+    )
     on = _local_date(at)
     _check_card_issue_date(resident, issued_on, at)
     if old_card_status not in (Card.Status.LOST, Card.Status.RETURNED, Card.Status.REVOKED):

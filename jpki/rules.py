@@ -9,9 +9,9 @@ Sources: the city's page (吹田市 市民部 市民課, "公的個人認証(電
 
 from __future__ import annotations
 
+import calendar
 import functools
 import inspect
-import calendar
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache

@@ -1,22 +1,12 @@
-"""Hardening helpers: the lockout page, text that cannot be stored, 個人番号 detection, staff accounts.
-
-Nothing here is wired in by itself; the settings and services refer to it:
+"""Hardening of the project: the Japanese lockout page, staff accounts that are never deleted, ids from
+URLs that are not ids. (Text that may be stored, and the 個人番号 detector, are ``residents.safety``.)
 
 - ``AXES_LOCKOUT_CALLABLE = "jpki.security.lockout_response"`` (a Japanese lockout page, 429);
-- ``jpki.services._save`` / ``_require_reason`` call :func:`check_instance_text` /
-  :func:`check_text` so that NUL bytes and unpaired surrogates are refused with a Japanese
-  message instead of failing in the database driver (PostgreSQL refuses NUL in text columns,
-  both drivers refuse lone surrogates);
 - :func:`refuse_staff_account_deletion` is a ``pre_delete`` receiver for the user model: staff
   accounts are deactivated, never deleted (deleting one would blank the author of its history rows).
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpResponse
 from django.utils.html import escape
 
@@ -40,83 +30,6 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
         '<p><a href="/admin/login/">ログイン画面へ戻る</a></p></body></html>'
     )
     return HttpResponse(body, status=429, content_type="text/html; charset=utf-8")
-
-
-# --- text a database cannot store -------------------------------------------------------------------------
-
-MSG_NUL = "使用できない制御文字（NUL）が含まれています。入力し直してください。"
-MSG_SURROGATE = "文字化けした文字（対になっていないサロゲート）が含まれています。入力し直してください。"
-MSG_CONTROL = "使用できない制御文字（{codepoint}）が含まれています。入力し直してください。"
-_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
-
-
-def text_problem(value) -> str | None:
-    """A Japanese message when ``value`` holds characters no column should hold, else ``None``.
-
-    Refused: NUL (PostgreSQL text columns cannot hold it), unpaired surrogates (not encodable as
-    UTF-8 by either driver) and the other C0/C1 control characters (never typed at a counter;
-    tab and line breaks stay allowed for notes).
-    """
-    if not isinstance(value, str):
-        return None
-    if "\x00" in value:
-        return MSG_NUL
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cs":
-            return MSG_SURROGATE
-        if category == "Cc" and char not in _ALLOWED_CONTROLS:
-            return MSG_CONTROL.format(codepoint=f"U+{ord(char):04X}")
-    return None
-
-
-def check_text(value, field: str) -> None:
-    """Raise ``ValidationError({field: message})`` when ``value`` cannot be stored."""
-    problem = text_problem(value)
-    if problem:
-        raise ValidationError({field: problem})
-
-
-def check_instance_text(obj: models.Model) -> None:
-    """Check every text column of a model instance before it is saved (all errors at once)."""
-    errors: dict[str, list[str]] = {}
-    for field in obj._meta.concrete_fields:
-        if isinstance(field, (models.CharField, models.TextField)):
-            problem = text_problem(getattr(obj, field.attname, None))
-            if problem:
-                errors.setdefault(field.name, []).append(problem)
-    if errors:
-        raise ValidationError(errors)
-
-
-# --- the individual number (個人番号) ------------------------------------------------------------------------
-
-_TWELVE_DIGITS = re.compile(r"(?<![0-9０-９])([0-9０-９][ 　\-‐－]?){11}[0-9０-９](?![0-9０-９])")
-
-
-def individual_number_check_digit(first_eleven: str) -> int:
-    """The check digit of a 個人番号 (行政手続における特定の個人を識別するための番号の利用等に関する
-    法律施行令 第8条): weights 2..7 then 2..6 from the right."""
-    digits = [int(d) for d in first_eleven]
-    total = 0
-    for n in range(1, 12):
-        p = digits[11 - n]
-        q = n + 1 if n <= 6 else n - 5
-        total += p * q
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
-
-
-def looks_like_individual_number(text: str) -> bool:
-    """Whether ``text`` contains a 12-digit run (spaces/hyphens allowed) with a valid check digit."""
-    if not isinstance(text, str):
-        return False
-    normalized = unicodedata.normalize("NFKC", text)
-    for match in _TWELVE_DIGITS.finditer(normalized):
-        digits = re.sub(r"[^0-9]", "", match.group(0))
-        if len(digits) == 12 and individual_number_check_digit(digits[:11]) == int(digits[11]):
-            return True
-    return False
 
 
 # --- staff accounts are deactivated, never deleted ------------------------------------------------------------
@@ -160,26 +73,3 @@ def is_valid_pk(model, value) -> bool:
     except (DjangoValidationError, ValueError, TypeError, OverflowError):
         return False
     return True
-
-
-class SafeHistoryIdsMixin:
-    """For ``SimpleHistoryAdmin`` subclasses: a history URL with an id that is not an id is a 404,
-    not a 500 (django-simple-history's ``history_view`` / ``history_form_view`` query with the raw
-    value; upstream django-commons/django-simple-history#1108)."""
-
-    def history_view(self, request, object_id, extra_context=None):
-        from django.contrib.admin.utils import unquote
-        from django.http import Http404
-
-        if not is_valid_pk(self.model, unquote(object_id)):
-            raise Http404
-        return super().history_view(request, object_id, extra_context=extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        from django.contrib.admin.utils import unquote
-        from django.http import Http404
-
-        history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
-        if not (is_valid_pk(self.model, unquote(object_id)) and is_valid_pk(history_model, version_id)):
-            raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

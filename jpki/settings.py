@@ -67,6 +67,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # The counter's template tags live with the screens (jpki/admin/), not in an app's
+            # templatetags package.
+            "libraries": {"counter_tags": "jpki.admin.templatetags"},
         },
     },
 ]

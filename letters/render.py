@@ -34,8 +34,8 @@ import zlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
-from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
 from django.conf import settings

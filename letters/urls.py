@@ -1,3 +1,4 @@
+"""URLs of the letters' PDFs (preview, download, batches, the ledger, lookup by reference)."""
 from django.urls import path
 
 from . import views

@@ -1,4 +1,8 @@
-"""Register events (住民記録の異動) as far as they concern the counter: every write goes through here."""
+"""Writes to the register (住民記録の異動) and the substitution table, and nothing else.
+
+Consequences for cards and certificates are the certificate domain's: ``jpki.services`` calls
+these inside its own transaction and then applies them (arrows only point down).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,15 +11,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jpki import services as jpki_services
-
 from .models import Resident
+from .recording import MSG_CONCURRENT, now, require_reason, save
+from .safety import check_instance_text
 
 BASIC_INFO_FIELDS = ("name", "birth_date", "sex", "address_town", "address_block", "address_building")
 EDITABLE_FIELDS = BASIC_INFO_FIELDS + (
     "name_kana", "alias_name", "postal_code", "residence_status", "period_of_stay_ends_on", "is_adult_ward",
 )
 REQUIRED_FIELDS = ("name", "name_kana", "birth_date", "sex", "postal_code", "address_town")
+DEPARTURE_STATUSES = (
+    Resident.Status.MOVED_OUT, Resident.Status.MOVED_ABROAD, Resident.Status.DECEASED, Resident.Status.REMOVED,
+)
 FIELD_LABELS = {
     "name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日", "sex": "性別", "postal_code": "郵便番号",
     "address_town": "住所（町域まで）",
@@ -24,9 +31,7 @@ FIELD_LABELS = {
 
 def _clean(resident: Resident) -> None:
     """Model validation with the field-level Japanese messages (constraints included)."""
-    from jpki import security
-
-    security.check_instance_text(resident)  # before full_clean, whose constraint checks query the DB
+    check_instance_text(resident)  # before full_clean, whose constraint checks query the DB
     blank = {
         f: f"{FIELD_LABELS[f]}を入力してください。"
         for f in ("name", "name_kana", "address_town")
@@ -41,7 +46,7 @@ def _clean(resident: Resident) -> None:
 
 def resident_register(*, actor, reason: str, **fields) -> Resident:
     """Register a resident (住民登録, as copied from the register)."""
-    reason = jpki_services._require_reason(reason)
+    reason = require_reason(reason)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
@@ -51,15 +56,18 @@ def resident_register(*, actor, reason: str, **fields) -> Resident:
     resident = Resident(**fields)
     _clean(resident)
     with transaction.atomic():
-        jpki_services._save(resident, actor, reason)
+        save(resident, actor, reason)
     return resident
 
 
-def resident_change_basic_info(*, resident: Resident, actor, reason: str, at: datetime | None = None, **changes):
-    """Record a change of the register (address move, name change ...). A change of any of the
-    基本4情報 revokes the signing certificate; the user certificate survives. Returns what was revoked."""
-    reason = jpki_services._require_reason(reason)
-    at = jpki_services._now(at)
+def register_change(*, resident: Resident, actor, reason: str, **changes) -> tuple[Resident, set[str]]:
+    """Record a change of the register's fields (address move, name change ...) and nothing else.
+
+    Returns the locked, saved row and the names of the fields whose value really changed. Callers
+    that apply consequences (``jpki.services.resident_change_basic_info`` revokes the signing
+    certificate on a 基本4情報 change) call this inside their own transaction.
+    """
+    reason = require_reason(reason)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
@@ -74,24 +82,21 @@ def resident_change_basic_info(*, resident: Resident, actor, reason: str, at: da
             for key, value in changed.items():
                 setattr(current, key, value)
             _clean(current)
-            jpki_services._save(current, actor, reason)
-            revoked = []
-            if set(changed) & set(BASIC_INFO_FIELDS):
-                revoked = jpki_services.revoke_signing_for_basic_info_change(
-                    resident=current, at=at, actor=actor, reason=reason
-                )
+            save(current, actor, reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": jpki_services.MSG_CONCURRENT}) from exc
-    resident.refresh_from_db()
-    return revoked
+        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+    return current, set(changed)
 
 
-def resident_record_departure(*, resident: Resident, status: str, on: date, actor, reason: str, at: datetime | None = None):
-    """Death, moving out (転出), moving abroad (国外転出) or removal: the signing certificate is revoked;
-    on death or moving abroad the card ends and the user certificate with it."""
-    reason = jpki_services._require_reason(reason)
-    at = jpki_services._now(at)
-    if status not in jpki_services.REASON_DEPARTURE:
+def register_departure(*, resident: Resident, status: str, on: date, actor, reason: str, at: datetime | None = None):
+    """Record that a resident left the register (転出, 国外転出, 死亡, 職権消除) and nothing else.
+
+    Returns the locked, saved row; ``jpki.services.resident_record_departure`` ends the
+    certificates in the same transaction.
+    """
+    reason = require_reason(reason)
+    at = now(at)
+    if status not in DEPARTURE_STATUSES:
         raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
     if on is None or on > timezone.localdate(at):
         raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
@@ -102,14 +107,10 @@ def resident_record_departure(*, resident: Resident, status: str, on: date, acto
                 raise ValidationError({"status": f"既に「{current.get_status_display()}」として記録されています。"})
             current.status = status
             current.status_changed_on = on
-            jpki_services._save(current, actor, reason)
-            revoked = jpki_services.end_certificates_for_departure(
-                resident=current, status=status, at=at, actor=actor, reason=reason
-            )
+            save(current, actor, reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": jpki_services.MSG_CONCURRENT}) from exc
-    resident.refresh_from_db()
-    return revoked
+        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+    return current
 
 
 def substitution_save(
@@ -119,7 +120,7 @@ def substitution_save(
     from . import charset
     from .models import CharacterSubstitution
 
-    reason = jpki_services._require_reason(reason)
+    reason = require_reason(reason)
     errors = {}
     if not original:
         errors["original"] = "文字を入力してください。"
@@ -143,5 +144,5 @@ def substitution_save(
             instance.full_clean()
         except ValidationError:
             raise
-        jpki_services._save(instance, actor, reason)
+        save(instance, actor, reason)
     return instance

@@ -5,11 +5,11 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jpki import services
-from tests.factories import CardFactory, ResidentFactory, SupervisorFactory, UserFactory
+from tests.factories import CardFactory, ResidentFactory
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 OPEN_NOW = dt.datetime(2026, 11, 25, 10, 5, tzinfo=TOKYO)  # Wednesday, counter open

@@ -86,7 +86,7 @@ def test_audit_filters(supervisor_client, clerk, issued):
 
 
 def test_audit_pagination_without_count(supervisor_client, clerk, issued, monkeypatch):
-    from jpki import audit
+    from jpki.admin import audit
 
     monkeypatch.setattr(audit, "PER_PAGE", 3)
     first = supervisor_client.get("/admin/jpki/recordview/audit/")

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from jpki.search import parse_query
+from residents.query import parse_query
 from tests.factories import CardFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,13 @@ Every refusal must show up as a Japanese message at the field (or step) where it
 refused procedure writes nothing.
 """
 import datetime as dt
-import re
 
 import pytest
 
 from jpki import services
 from jpki.models import Application, Card, Certificate, IdentityDocument, ProxyAuthorization
 from residents.models import Resident
-from tests.admin.conftest import CLOSED_NOW, OPEN_NOW, TOKYO, frozen
+from tests.admin.conftest import OPEN_NOW, TOKYO, frozen
 from tests.factories import CardFactory, CertificateFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db

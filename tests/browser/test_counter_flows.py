@@ -7,8 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from jpki import rules, services
-from jpki.roles import sync_roles
 from jpki.models import Application, Certificate, ProxyAuthorization
+from jpki.roles import sync_roles
 from tests.factories import CardFactory, OfficeFactory, ResidentFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

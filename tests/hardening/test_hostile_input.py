@@ -297,7 +297,7 @@ def test_resident_change_basic_info_refuses_cleanly(changes, clerk):
         before = row_counts()
         before_row = model_to_dict(Resident.objects.get(pk=resident.pk))
         try:
-            revoked = resident_services.resident_change_basic_info(
+            revoked = services.resident_change_basic_info(
                 resident=resident, actor=clerk, reason="異動の記録", at=NOW, **changes
             )
         except ValidationError as exc:

@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from jpki import security, services
+from jpki import services
 from jpki.models import IdentityDocument, RecordView
 from jpki.services import DocumentShown
+from residents import safety as security
 from tests.conftest import at
 from tests.factories import CardFactory, ResidentFactory
 

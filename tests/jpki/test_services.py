@@ -238,7 +238,7 @@ def test_address_change_revokes_signing_only_scenario_3(clerk):
     card = CardFactory(resident=takahashi)
     user = CertificateFactory(card=card, kind="user", expires_on=dt.date(2027, 4, 2))
     signing = CertificateFactory(card=card, kind="signing", expires_on=dt.date(2027, 4, 2))
-    revoked = resident_services.resident_change_basic_info(
+    revoked = services.resident_change_basic_info(
         resident=takahashi, actor=clerk, reason="転居届", at=NOW, address_town="大阪府吹田市千里山西",
         address_block="1丁目2番3号", postal_code="565-0851",
     )
@@ -254,7 +254,7 @@ def test_address_change_revokes_signing_only_scenario_3(clerk):
 
 def test_kana_only_change_keeps_signing(clerk, card):
     signing = CertificateFactory(card=card, kind="signing")
-    revoked = resident_services.resident_change_basic_info(
+    revoked = services.resident_change_basic_info(
         resident=card.resident, actor=clerk, reason="カナ訂正", at=NOW, name_kana="ヤマダ　ハナ子"
     )
     assert revoked == []
@@ -265,7 +265,7 @@ def test_kana_only_change_keeps_signing(clerk, card):
 def test_death_ends_card_and_certificates(clerk, card):
     CertificateFactory(card=card, kind="signing")
     CertificateFactory(card=card, kind="user")
-    resident_services.resident_record_departure(
+    services.resident_record_departure(
         resident=card.resident, status="deceased", on=dt.date(2026, 11, 20), actor=clerk, reason="死亡届", at=NOW
     )
     card.refresh_from_db()
@@ -276,7 +276,7 @@ def test_death_ends_card_and_certificates(clerk, card):
 def test_moving_out_revokes_signing_keeps_user(clerk, card):
     CertificateFactory(card=card, kind="signing")
     user = CertificateFactory(card=card, kind="user")
-    resident_services.resident_record_departure(
+    services.resident_record_departure(
         resident=card.resident, status="moved_out", on=dt.date(2026, 11, 20), actor=clerk, reason="転出届", at=NOW
     )
     user.refresh_from_db()

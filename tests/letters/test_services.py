@@ -8,9 +8,9 @@ from django.core.management import call_command
 from jpki.models import Application
 from letters import services
 from letters.models import Letter, LetterAccess, MailingBatch
+from tests.conftest import at
 
 from .pdfcheck import text_of
-from tests.conftest import at
 
 POSTED = at(2026, 11, 25, 9, 30)
 

@@ -4,7 +4,7 @@ Measures, against whatever city is in the database, the pages a clerk and a supe
 resident search (kana prefix, name, date of birth), the resident changelist, a resident page,
 certificates in their renewal window, the dashboard, the supervisors' audit page — through the
 Django test client as a logged-in supervisor, then the same pages under the stock admin
-configuration (``jpki.bench_urls``) as the baseline; then a one-letter preview and a batch of
+configuration (``jpki.bench.stock_urls``) as the baseline; then a one-letter preview and a batch of
 letters. Prints a table (median, p95, query count, ratios) and, as its last line::
 
     bench: worst median <ms> ms, max queries <n>, letters <pages/s> pages/s
@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from jpki import bench
+from jpki.bench import pages as bench
 
 
 class Command(BaseCommand):
@@ -43,9 +43,8 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
 
-        from residents.models import Resident
-
         from jpki.models import Certificate
+        from residents.models import Resident
 
         started = time.monotonic()
         db = connection.settings_dict

@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jpki.models import Application, Card, IdentityDocument
 from residents.models import CharacterSubstitution, Resident
-
-from .models import Application, Card, IdentityDocument
 
 OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
 OUTSIDE_HOURS_HELP = _("取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。")
@@ -127,7 +126,7 @@ class DocumentsMixin(forms.Form):
     document2_number = forms.CharField(label=_("番号（2点目）"), required=False, max_length=40)
 
     def documents(self):
-        from .services import DocumentShown
+        from jpki.services import DocumentShown
 
         holder = IdentityDocument.Holder.LEGAL if self.cleaned_data.get("applicant_type") == "legal" else IdentityDocument.Holder.RESIDENT
         docs = []
@@ -265,7 +264,7 @@ class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
     default_reason = "任意代理人による申請（照会書送付依頼）"
 
     def proxy_document(self):
-        from .services import DocumentShown
+        from jpki.services import DocumentShown
 
         kind = self.cleaned_data.get("proxy_document_kind")
         if not kind:

@@ -7,11 +7,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def counter_dashboard(context):
-    """The dashboard data for the index page (see ``jpki.dashboard``); empty for non-staff."""
+    """The dashboard data for the index page (see ``jpki.admin.dashboard``); empty for non-staff."""
     request = context.get("request")
     if request is None or not request.user.is_active or not request.user.is_staff:
         return None
-    from jpki.dashboard import dashboard
+    from jpki.admin.dashboard import dashboard
 
     data = dashboard()
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")

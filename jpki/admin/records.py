@@ -1,58 +1,30 @@
-"""The certificate domain in the admin: read-only record screens plus the supervisors' audit.
-
-Clerks never edit these records through raw forms: procedures are workflows (``jpki.workflows``)
-started from the resident's page. Nothing can be deleted; history is read-only.
-"""
+"""The certificate domain's records as read-only admin screens (cards, certificates, applications,
+proxies, documents, offices, staff, record views); procedures are workflows (``jpki.admin.workflows``)."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from jpki.security import SafeHistoryIdsMixin
+from jpki import rules
+from jpki.models import (
+    Application,
+    Card,
+    Certificate,
+    IdentityDocument,
+    Office,
+    ProxyAuthorization,
+    RecordView,
+    StaffProfile,
+)
 
-from . import audit, badges, rules, workflows
-from .models import Application, Card, Certificate, IdentityDocument, Office, ProxyAuthorization, RecordView, StaffProfile
-
-# --- the site ------------------------------------------------------------------------------------
-CITY_NAME = getattr(settings, "CITY_NAME", "吹田市")
-SYSTEM_NAME = getattr(settings, "SYSTEM_NAME", "電子証明書窓口システム")
-admin.site.site_header = f"{CITY_NAME} {SYSTEM_NAME}"
-admin.site.site_title = f"{CITY_NAME} {SYSTEM_NAME}"
-admin.site.index_title = _("窓口の状況")
-# Records are never hard-deleted: no bulk delete anywhere (staff accounts are deactivated instead).
-admin.site.disable_action("delete_selected")
-
-
-class ReadOnlyDomainAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
-    """A domain record as a read-only page with its history (field diffs and the change reason)."""
-
-    actions = None
-    show_full_result_count = False
-    list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _resident_link(resident):
-    if resident is None:
-        return "—"
-    url = reverse("admin:residents_resident_change", args=[resident.pk])
-    return format_html('<a href="{}">{}</a><br><small>{}</small>', url, resident.name, resident.name_kana)
+from . import audit, badges, workflows
+from .base import ReadOnlyDomainAdmin, SafeHistoryIdsMixin, resident_link
 
 
 @admin.register(Office)
@@ -88,7 +60,7 @@ class CardAdmin(ReadOnlyDomainAdmin):
 
     @admin.display(description=_("住民"))
     def resident_col(self, obj):
-        return _resident_link(obj.resident)
+        return resident_link(obj.resident)
 
     @admin.display(description=_("状態"), ordering="status")
     def status_badge(self, obj):
@@ -133,7 +105,7 @@ class CertificateAdmin(ReadOnlyDomainAdmin):
 
     @admin.display(description=_("住民"))
     def resident_col(self, obj):
-        return _resident_link(obj.card.resident)
+        return resident_link(obj.card.resident)
 
     @admin.display(description=_("状態"), ordering="status")
     def status_badge(self, obj):
@@ -183,7 +155,7 @@ class ApplicationAdmin(ReadOnlyDomainAdmin):
 
     @admin.display(description=_("住民"))
     def resident_col(self, obj):
-        return _resident_link(obj.resident)
+        return resident_link(obj.resident)
 
     @admin.display(description=_("時間外"), boolean=True, ordering="outside_counter_hours")
     def outside_flag(self, obj):
@@ -222,7 +194,7 @@ class ProxyAuthorizationAdmin(ReadOnlyDomainAdmin):
 
     @admin.display(description=_("住民"))
     def resident_col(self, obj):
-        return _resident_link(obj.application.resident)
+        return resident_link(obj.application.resident)
 
 
 @admin.register(IdentityDocument)
@@ -246,7 +218,7 @@ class RecordViewAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("住民"))
     def resident_col(self, obj):
-        return _resident_link(obj.resident)
+        return resident_link(obj.resident)
 
     def has_add_permission(self, request):
         return False
@@ -262,16 +234,3 @@ class RecordViewAdmin(admin.ModelAdmin):
         return [
             path("audit/", site.admin_view(lambda request: audit.audit_view(request, site)), name="jpki_audit"),
         ] + super().get_urls()
-
-
-# Staff accounts are deactivated, never deleted.
-User = get_user_model()
-if admin.site.is_registered(User):
-    _user_admin_class = type(admin.site._registry[User])
-
-    class NoDeleteUserAdmin(_user_admin_class):
-        def has_delete_permission(self, request, obj=None):
-            return False
-
-    admin.site.unregister(User)
-    admin.site.register(User, NoDeleteUserAdmin)

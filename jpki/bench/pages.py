@@ -4,7 +4,7 @@ Every page is requested through :class:`django.test.Client` logged in as the ben
 (groups 監督者 and 窓口職員, with a staff profile), once to warm up and then ``iterations`` times;
 for each page we keep the median and p95 wall time (ms) and the number of SQL queries
 (:class:`~django.test.utils.CaptureQueriesContext`). The same pages are then requested under the
-stock admin configuration (``jpki.bench_urls``) as the baseline.
+stock admin configuration (``jpki.bench.stock_urls``) as the baseline.
 
 Nothing here writes domain records except the bench login itself (user, groups, staff profile);
 the pages may log what they log for any user (the resident page's RecordView row, sessions).
@@ -28,12 +28,12 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from . import rules
-from .models import Application, Card, Certificate, Office, StaffProfile
-from .roles import COUNTER_STAFF, SUPERVISOR
+from jpki import rules
+from jpki.models import Application, Card, Certificate, Office, StaffProfile
+from jpki.roles import COUNTER_STAFF, SUPERVISOR
 
 BENCH_USERNAME = "bench-supervisor"
-STOCK_URLCONF = "jpki.bench_urls"
+STOCK_URLCONF = "jpki.bench.stock_urls"
 SEARCH_TERMS = (  # (key, label, query)
     ("search_kana_kata", "search: kana prefix ヤマダ", "ヤマダ"),
     ("search_kana_hira", "search: kana prefix やまだ", "やまだ"),
@@ -50,7 +50,7 @@ def ensure_bench_user(username: str = BENCH_USERNAME):
     A supervisor who also has the counter-staff role, as the team's roles define them
     (``jpki.roles``), with a staff profile at the main office.
     """
-    from .roles import sync_roles
+    from jpki.roles import sync_roles
 
     User = get_user_model()
     if not Group.objects.filter(name__in=[SUPERVISOR, COUNTER_STAFF]).count() == 2:
@@ -80,7 +80,7 @@ class Page:
     key: str
     label: str
     url: str | None  # the project's page
-    stock_url: str | None  # the same page in the stock admin (jpki.bench_urls), None = no baseline
+    stock_url: str | None  # the same page in the stock admin (jpki.bench.stock_urls), None = no baseline
     note: str = ""
 
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from . import rules, services
-from .models import Application, Certificate, Office, ProxyAuthorization
+from jpki import rules, services
+from jpki.models import Application, Certificate, Office, ProxyAuthorization
 
 LIST_LIMIT = 20
 

@@ -1,7 +1,7 @@
 """Status badges for cards and certificates (一覧・住民画面の状態表示).
 
 Pure presentation helpers on top of :func:`jpki.rules.certificate_state`: no queries here. The
-callers prefetch the current card and its certificates (see ``residents.admin``).
+callers prefetch the current card and its certificates (see ``jpki.admin.residents``).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from jpki import rules
 
 # A certificate in its renewal window that expires within this many days is "expires soon".
 EXPIRES_SOON_DAYS = 30

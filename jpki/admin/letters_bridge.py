@@ -44,7 +44,7 @@ def find_by_reference(text: str):
         return None
     if found is None:
         return None
-    from .models import Application
+    from jpki.models import Application
 
     if isinstance(found, Application):
         return found

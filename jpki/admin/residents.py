@@ -1,6 +1,6 @@
 """The resident register in the admin: the clerk's search and the resident's page (住民画面).
 
-Register data is read-only here: every write goes through a workflow (``jpki.workflows``), which
+Register data is read-only here: every write goes through a workflow (``jpki.admin.workflows``), which
 calls the services. The change page logs every view into ``jpki.models.RecordView``.
 """
 from __future__ import annotations
@@ -19,16 +19,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from jpki.security import SafeHistoryIdsMixin
-
-from jpki import badges, letters_bridge, rules, workflows
-from jpki.forms import CharacterSubstitutionForm
+from jpki import rules
 from jpki.models import Application, Card, Certificate, RecordView
-from jpki.search import parse_query
+from residents import charset
+from residents.models import CharacterSubstitution, Resident
+from residents.query import parse_query
+from residents.search import resident_search_q
 
-from . import charset
-from .models import CharacterSubstitution, Resident
-from .search import resident_search_q
+from . import badges, letters_bridge, workflow_views, workflows
+from .base import SafeHistoryIdsMixin
+from .forms import CharacterSubstitutionForm
 
 CURRENT_CARD_STATUSES = (Card.Status.ACTIVE, Card.Status.SUSPENDED)
 
@@ -211,9 +211,9 @@ class ResidentAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
             return site.admin_view(inner)
 
         return [
-            path("<path:object_id>/procedure/<slug:slug>/", wrap(workflows.workflow_view),
+            path("<path:object_id>/procedure/<slug:slug>/", wrap(workflow_views.workflow_view),
                  name="residents_resident_workflow"),
-            path("<path:object_id>/procedure/<slug:slug>/done/", wrap(workflows.workflow_done_view),
+            path("<path:object_id>/procedure/<slug:slug>/done/", wrap(workflow_views.workflow_done_view),
                  name="residents_resident_workflow_done"),
         ] + super().get_urls()
 
@@ -293,7 +293,7 @@ class ResidentAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
             "letters_installed": letters is not None,
             "letters_lookup_url": letters_bridge.lookup_url(),
             "charset_checks": checks,
-            "counter": workflows.counter_status(),
+            "counter": workflow_views.counter_status(),
             "applications_url": reverse("admin:jpki_application_changelist") + f"?resident__id__exact={resident.pk}",
         }
 

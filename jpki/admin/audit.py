@@ -25,9 +25,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jpki.models import Office, RecordView
 from residents.models import Resident
-
-from .models import Office, RecordView
 
 PER_PAGE = 50
 CSV_MAX_ROWS = 20000

@@ -3,157 +3,26 @@
 Each :class:`Workflow` has its own form, shows on the confirm step what the rules decided
 (``jpki.services.issuance_plan``: expiry dates, renewal window, fee, what will be revoked) and
 calls exactly one service. Refusals come back as ``ValidationError`` and are put onto the form
-field they name. The views are mounted under the resident's admin page by
-``residents.admin.ResidentAdmin.get_urls`` and wrapped with ``admin_site.admin_view``.
+field they name. The views (``workflow_views``) are mounted under the resident's admin page by
+``jpki.admin.residents.ResidentAdmin.get_urls`` and wrapped with ``admin_site.admin_view``.
 """
 from __future__ import annotations
 
-import abc
-
-from dataclasses import dataclass, field
-from datetime import date
-
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.forms.utils import ErrorDict
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-
-from jpki import security
-from django.template.response import TemplateResponse
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from jpki import rules, services
+from jpki.models import Application, Card, Certificate, ProxyAuthorization
 from residents import charset
 from residents import services as resident_services
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import letters_bridge, rules, services
-from .models import Application, Card, Certificate, ProxyAuthorization
-
-
-class _DryRun(Exception):
-    """Raised inside a transaction to roll back a trial run of a service."""
-
-
-@dataclass
-class Preview:
-    """What the confirm step shows: rows of (label, value), what will be revoked, notes."""
-
-    rows: list[tuple[str, str]] = field(default_factory=list)
-    revokes: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def _d(day: date | None) -> str:
-    return f"{day:%Y-%m-%d}" if day else "—"
-
-
-def _cert_line(cert: Certificate) -> str:
-    return f"{cert.get_kind_display()}（シリアル {cert.serial}、有効期限 {_d(cert.expires_on)}）"
-
-
-def _yen(amount: int) -> str:
-    return f"{amount:,}円"
-
-
-def _today() -> date:
-    return timezone.localdate()
-
-
-class Workflow(abc.ABC):
-    slug = ""
-    title = _("手続")
-    form_class = wf_forms.WorkflowForm
-    permission = "jpki.add_application"
-    needs_application = False
-    submit_label = _("この内容で記録する")
-    intro = ""
-
-    # -- availability on the resident page -------------------------------------------------------
-    def available(self, resident: Resident, card: Card | None, valid: dict) -> bool:
-        return resident.is_registered
-
-    # -- steps --------------------------------------------------------------------------------------
-    def form_kwargs(self, resident, application):
-        return {"resident": resident, "application": application}
-
-    def preview(self, request, form, resident, application) -> Preview:
-        return Preview()
-
-    @abc.abstractmethod
-    def perform(self, request, form, resident, application, dry=False):
-        """Call the service that records this procedure (every workflow defines it)."""
-
-    def result(self, request, outcome, resident, application) -> dict:
-        return {"rows": [], "application_id": getattr(outcome, "pk", None) if isinstance(outcome, Application) else None}
-
-    # helpers
-    def plan_preview(self, plan: services.IssuancePlan, preview: Preview | None = None) -> Preview:
-        preview = preview or Preview()
-        kind_label = dict(Application.Kind.choices).get(plan.kind, plan.kind)
-        preview.rows.append((_t("手続の種類"), str(kind_label)))
-        if plan.card_expires_on:
-            preview.rows.append((_t("カードの有効期限"), _d(plan.card_expires_on)))
-        if plan.signing:
-            preview.rows.append((_t("署名用電子証明書の有効期限"), _d(plan.signing_expires_on)))
-            preview.rows.append((_t("署名用電子証明書の更新可能期間の開始"), _d(plan.signing_renewal_starts_on)))
-        if plan.user:
-            preview.rows.append((_t("利用者証明用電子証明書の有効期限"), _d(plan.user_expires_on)))
-            preview.rows.append((_t("利用者証明用電子証明書の更新可能期間の開始"), _d(plan.user_renewal_starts_on)))
-        preview.rows.append((_t("手数料"), _yen(plan.fee)))
-        for cert in plan.revokes:
-            preview.revokes.append(_cert_line(cert) + "（更新により失効）")
-        return preview
-
-    def certificate_text_preview(self, resident: Resident, preview: Preview, form=None) -> None:
-        overrides = {}
-        if form is not None:
-            overrides = {
-                "name": form.cleaned_data.get("certificate_name") or "",
-                "address": form.cleaned_data.get("certificate_address") or "",
-            }
-        for key, label, text in (
-            ("name", _t("証明書に記録する氏名"), resident.name),
-            ("address", _t("証明書に記録する住所"), resident.address),
-        ):
-            if overrides.get(key):
-                preview.rows.append((label, f"{overrides[key]}（職員が入力）"))
-                continue
-            issues = charset.check_text(text)
-            if not issues:
-                preview.rows.append((label, text))
-                continue
-            try:
-                converted, _pos = charset.substitute_characters_detailed(text)
-            except ValidationError as exc:
-                preview.warnings.extend(exc.messages)
-                continue
-            detail = "、".join(f"{i['position'] + 1}文字目 {i['char']}→{i['substitute'] or '（削除）'}" for i in issues)
-            preview.rows.append((label, f"{converted}（代替文字: {detail}）"))
-
-    @staticmethod
-    def issued_rows(application: Application) -> list[tuple[str, str]]:
-        rows = [(_t("申請番号"), f"#{application.pk}"), (_t("手続の種類"), application.get_kind_display()),
-                (_t("状態"), application.get_status_display())]
-        for cert in application.certificates.order_by("kind"):
-            starts, _end = rules.renewal_window(cert.expires_on)
-            rows.append((cert.get_kind_display(), f"有効期限 {_d(cert.expires_on)}（更新は {_d(starts)} から）・シリアル {cert.serial}"))
-        if application.fee_due:
-            rows.append((_t("手数料"), f"{_yen(application.fee_due)}（領収番号 {application.fee_receipt_number or '—'}）"))
-        if application.outside_counter_hours:
-            rows.append((_t("取扱時間外"), _t("時間外処理として記録（監督者の確認対象）")))
-        return rows
-
-
-def _current(resident):
-    card = services.active_card(resident)
-    return card, services.valid_certificates(card)
+from . import letters_bridge
+from .workflow_base import Preview, Workflow, _cert_line, _current, _d, _today, _yen
 
 
 class IssueWorkflow(Workflow):
@@ -418,7 +287,7 @@ class BasicInfoWorkflow(Workflow):
         return preview
 
     def perform(self, request, form, resident, application, dry=False):
-        return resident_services.resident_change_basic_info(
+        return services.resident_change_basic_info(
             resident=resident, actor=request.user, reason=form.cleaned_data["reason"], **form.changes()
         )
 
@@ -450,7 +319,7 @@ class DepartureWorkflow(Workflow):
 
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
-        return resident_services.resident_record_departure(
+        return services.resident_record_departure(
             resident=resident, status=cd["status"], on=cd["on"], actor=request.user, reason=cd["reason"]
         )
 
@@ -658,142 +527,3 @@ def workflow_url(resident_id, slug, application_id=None) -> str:
     return f"{url}?application={application_id}" if application_id else url
 
 
-def counter_status(now=None) -> dict:
-    now = now or timezone.now()
-    is_open = rules.counter_is_open(now)
-    return {"is_open": is_open, "next_day": None if is_open else services.next_opening_day(now), "now": now}
-
-
-def _dry_run(fn):
-    """Run a service inside a transaction that is always rolled back: shows every refusal before confirming."""
-    try:
-        with transaction.atomic():
-            fn()
-            raise _DryRun
-    except _DryRun:
-        return
-
-
-def workflow_view(request, object_id, slug, admin_site, model_admin):
-    """One procedure for one resident: GET form → POST review (confirm page) → POST confirm → result."""
-    workflow = WORKFLOWS.get(slug)
-    if workflow is None:
-        raise Http404
-    if not request.user.has_perm(workflow.permission):
-        raise PermissionDenied
-    if not security.is_valid_pk(Resident, object_id):
-        raise Http404
-    resident = get_object_or_404(Resident, pk=object_id)
-    application = None
-    if workflow.needs_application:
-        app_id = request.GET.get("application") or request.POST.get("application")
-        if not app_id or not security.is_valid_pk(Application, app_id):
-            raise Http404
-        application = get_object_or_404(Application.objects.select_related("proxy"), pk=app_id, resident=resident)
-
-    form_class = workflow.form_class
-    step = "form"
-    preview = None
-    if request.method == "POST":
-        form = form_class(request.POST, **workflow.form_kwargs(resident, application))
-        action = request.POST.get("_step", "review")
-        if action == "edit":
-            form.full_clean()
-            form._errors = ErrorDict()  # back to editing: no error noise
-        elif form.is_valid():
-            try:
-                if action == "confirm":
-                    outcome = workflow.perform(request, form, resident, application)
-                    resident.refresh_from_db()
-                    result = workflow.result(request, outcome, resident, application)
-                    result["title"] = str(workflow.title)
-                    request.session[f"workflow_result_{resident.pk}_{slug}"] = result
-                    messages.success(request, _t("「%(title)s」を記録しました。") % {"title": workflow.title})
-                    done = reverse("admin:residents_resident_workflow_done", args=[resident.pk, slug])
-                    return HttpResponseRedirect(done)
-                preview = workflow.preview(request, form, resident, application)
-                _dry_run(lambda: workflow.perform(request, form, resident, application, dry=True))
-                step = "confirm"
-            except ValidationError as exc:
-                wf_forms.apply_service_errors(form, exc)
-                step = "form"
-    else:
-        form = form_class(**workflow.form_kwargs(resident, application))
-
-    inquiry = letters_bridge.current_inquiry(application) if application is not None else None
-    context = {
-        "entered": entered_values(form) if step == "confirm" else [],
-        **admin_site.each_context(request),
-        "inquiry_letter": inquiry,
-        "inquiry_letter_url": letters_bridge.letter_url(inquiry) if inquiry else None,
-        "inquiry_preview_url": letters_bridge.url_or_none("letters:preview", inquiry.pk) if inquiry else None,
-        "create_inquiry_url": (letters_bridge.create_inquiry_url(application)
-                               if application is not None and inquiry is None and letters_bridge.letters_enabled()
-                               else None),
-        "opts": Resident._meta,
-        "title": workflow.title,
-        "subtitle": str(resident),
-        "workflow": workflow,
-        "resident": resident,
-        "application": application,
-        "form": form,
-        "step": step,
-        "preview": preview,
-        "counter": counter_status(),
-        "has_outside_hours": "outside_hours_confirmed" in form.fields,
-        "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
-        "media": model_admin.media + form.media,
-    }
-    request.current_app = admin_site.name
-    return TemplateResponse(request, "admin/jpki/workflow.html", context)
-
-
-def entered_values(form) -> list[tuple[str, str]]:
-    """What the clerk entered, for the confirm page: choice labels, ✔ for ticks, document numbers masked."""
-    rows = []
-    for name, field in form.fields.items():
-        value = form.cleaned_data.get(name)
-        if value in (None, "", False):
-            continue
-        if value is True:
-            shown = "✔"
-        elif name.endswith("_number") and name != "fee_receipt_number" and name != "tracking_number":
-            shown = f"…{services.mask_document_number(str(value))}（末尾4桁のみ記録）"
-        elif getattr(field, "choices", None):
-            shown = str(dict(field.choices).get(value, value))
-        elif isinstance(value, date):
-            shown = _d(value)
-        else:
-            shown = str(value)
-        rows.append((str(field.label), shown))
-    return rows
-
-
-def workflow_done_view(request, object_id, slug, admin_site, model_admin):
-    workflow = WORKFLOWS.get(slug)
-    if workflow is None:
-        raise Http404
-    if not request.user.has_perm(workflow.permission):
-        raise PermissionDenied
-    if not security.is_valid_pk(Resident, object_id):
-        raise Http404
-    resident = get_object_or_404(Resident, pk=object_id)
-    result = request.session.get(f"workflow_result_{resident.pk}_{slug}")
-    if result is None:
-        return HttpResponseRedirect(reverse("admin:residents_resident_change", args=[resident.pk]))
-    application_url = None
-    if result.get("application_id"):
-        application_url = reverse("admin:jpki_application_change", args=[result["application_id"]])
-    context = {
-        **admin_site.each_context(request),
-        "opts": Resident._meta,
-        "title": _t("%(title)s（完了）") % {"title": workflow.title},
-        "subtitle": str(resident),
-        "workflow": workflow,
-        "resident": resident,
-        "result": result,
-        "application_url": application_url,
-        "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
-    }
-    request.current_app = admin_site.name
-    return TemplateResponse(request, "admin/jpki/workflow_done.html", context)

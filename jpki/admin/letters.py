@@ -17,14 +17,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from jpki.security import SafeHistoryIdsMixin
-
 from jpki.models import Office
+from letters import services
+from letters.models import Letter, LetterAccess, MailClass, MailingBatch, ReturnReason
+from letters.views import pdf_response
 
-from . import services
-from .models import Letter, LetterAccess, MailClass, MailingBatch, ReturnReason
-from .views import pdf_response
-
+from .base import SafeHistoryIdsMixin
 
 # --- forms ---------------------------------------------------------------------------------------
 

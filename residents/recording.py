@@ -1,0 +1,43 @@
+"""How every write is recorded: the acting user and the reason go into the history row, text is
+checked before it reaches the database. Used by the services of every layer."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import safety
+
+MSG_CONCURRENT = "同じ記録を別の職員が同時に処理しました。画面を開き直して状態を確認してください。"
+
+
+def stamp(obj, actor, reason: str):
+    """Set the history user and the change reason simple-history writes with the next save."""
+    obj._history_user = actor
+    obj._change_reason = reason
+    return obj
+
+
+def save(obj, actor, reason: str, **kwargs):
+    """Save ``obj`` with its history row (checked text; NUL or lone surrogates are a field message)."""
+    safety.check_instance_text(obj)
+    stamp(obj, actor, reason)
+    obj.save(**kwargs)
+    return obj
+
+
+def require_reason(reason: str) -> str:
+    """The reason of a procedure, required, trimmed and checked (500 characters at most)."""
+    if not reason or not str(reason).strip():
+        raise ValidationError({"reason": "理由を入力してください。"})
+    safety.check_text(reason, "reason")
+    return str(reason).strip()[:500]
+
+
+def now(at: datetime | None) -> datetime:
+    """``at`` or the current time; a naive datetime is refused."""
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ValidationError({"at": "日時にはタイムゾーンが必要です。"})
+    return at

@@ -388,3 +388,65 @@ class RecordView(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.resident_id} {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class ReadLog(models.Model):
+    """One read of personal data (閲覧ログ): who, when, from where, through which screen, and which
+    residents were shown. A search result page is one row with the residents it listed. Append-only;
+    written by ``jpki.readlog.record_read``, never edited."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("窓口"))
+    read_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    screen = models.CharField(_("画面"), max_length=60)
+    path = models.CharField(_("URL"), max_length=300)
+    query = models.CharField(_("検索条件"), max_length=300, blank=True)
+    resident_count = models.PositiveIntegerField(_("表示した住民の数"), default=0)
+    residents = models.ManyToManyField(
+        "residents.Resident", through="ReadLogResident", related_name="+", verbose_name=_("住民")
+    )
+
+    class Meta:
+        verbose_name = _("閲覧ログ")
+        verbose_name_plural = _("閲覧ログ")
+        ordering = ["-read_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="readlog_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.screen} {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class ReadLogResident(models.Model):
+    """A resident shown by one read (the through table of :class:`ReadLog`)."""
+
+    log = models.ForeignKey(ReadLog, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey("residents.Resident", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("閲覧ログの住民")
+        verbose_name_plural = _("閲覧ログの住民")
+        constraints = [models.UniqueConstraint(fields=["log", "resident"], name="readlog_resident_unique")]
+        indexes = [models.Index(fields=["resident", "log"], name="readlog_resident_idx")]
+
+
+class ProcedureSubmission(models.Model):
+    """A confirm step that was submitted (single-use token): the unique token makes a repeated,
+    back-button or concurrent submit of the same confirm page record nothing a second time."""
+
+    token = models.CharField(_("受付トークン"), max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    procedure = models.CharField(_("手続"), max_length=40)
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("住民")
+    )
+    submitted_at = models.DateTimeField(_("日時"), auto_now_add=True)
+    result_url = models.CharField(_("記録へのリンク"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("手続の送信")
+        verbose_name_plural = _("手続の送信")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.procedure} {self.submitted_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run    install everything, migrate SQLite, demo city, login, start the server
-#   make test   install what the tests need, whole suite on SQLite and PostgreSQL, gunicorn smoke
+#   make test   install what the tests need, lint, whole suite on SQLite (with coverage) and
+#               PostgreSQL, gunicorn smoke
+# Installs come from the lock files requirements.txt and requirements-test.txt (`make lock`).
 # The work is done by the scripts in .ci/ (readable on their own).
 
 SHELL := /bin/bash
@@ -9,13 +11,15 @@ PORT ?= 8000
 export PYTHON PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-test test-sqlite test-postgres smoke postgres backup restore clean
+.PHONY: help run test install install-test lint lock test-sqlite test-postgres smoke postgres backup restore clean
 
 help:
 	@echo "make run            install, migrate, demo city, login, server on http://127.0.0.1:$(PORT)/admin/"
-	@echo "make test           install test needs; pytest on SQLite and PostgreSQL; gunicorn smoke"
-	@echo "make install        system packages + .venv (no server)"
-	@echo "make test-sqlite    pytest on SQLite only (PYTEST_ARGS='...' for extra arguments)"
+	@echo "make test           install test needs; lint; pytest on SQLite (coverage) and PostgreSQL; gunicorn smoke"
+	@echo "make install        system packages + .venv from requirements.txt (no server)"
+	@echo "make lint           ruff check and ruff format --check of the whole tree"
+	@echo "make lock           rewrite requirements*.txt from pyproject.toml (UPGRADE=1: newest allowed versions)"
+	@echo "make test-sqlite    pytest on SQLite only, with coverage (PYTEST_ARGS='...' for extra arguments)"
 	@echo "make test-postgres  start PostgreSQL, pytest on it"
 	@echo "make smoke          gunicorn + whitenoise smoke test against PostgreSQL"
 	@echo "make backup         back up the configured database into var/backups/"
@@ -35,8 +39,22 @@ install-test:
 	bash .ci/install-system test
 	bash .ci/venv test
 
+lint:
+	bash .ci/venv test
+	bash .ci/lint
+
+lock:
+	bash .ci/venv test
+	bash .ci/lock
+
+# Coverage of the SQLite run (configured in pyproject.toml); its data file lives in a temporary
+# directory, removed afterwards: the report is the table pytest-cov prints.
+COVERAGE_ARGS = --cov=jpki --cov=residents --cov=letters --cov-branch --cov-report=term:skip-covered
+
 test-sqlite: install-test
-	DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" .venv/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	cov=$$(mktemp -d) && trap 'rm -rf "$$cov"' EXIT && \
+	COVERAGE_FILE="$$cov/.coverage" DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" \
+	.venv/bin/python -m pytest -p no:cacheprovider $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 test-postgres: install-test
 	DATABASE_URL="$$(bash .ci/postgres)" && export DATABASE_URL && \
@@ -56,4 +74,4 @@ restore:
 	bash .ci/restore "$(FILE)" $(if $(YES),--yes)
 
 clean:
-	rm -rf .venv staticfiles *.egg-info
+	rm -rf .venv staticfiles *.egg-info .ruff_cache

@@ -11,6 +11,7 @@ PostgreSQL:  pg_dump --format=custom (consistent snapshot, online), checked with
              --list. Restore: pg_restore --clean --if-exists --single-transaction into the
              configured database: all or nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,9 @@ def sqlite_connect(target, **kwargs) -> sqlite3.Connection:
         import re
 
         conn.create_function(
-            "REGEXP", 2, lambda pattern, value: None if value is None else bool(re.search(pattern, str(value))),
+            "REGEXP",
+            2,
+            lambda pattern, value: None if value is None else bool(re.search(pattern, str(value))),
             deterministic=True,
         )
     else:
@@ -86,7 +89,9 @@ def sqlite_check(conn: sqlite3.Connection, what: str) -> None:
 
 
 def sqlite_summary(conn: sqlite3.Connection) -> str:
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
     rows = sum(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables)
     history = sum(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables if "_historical" in t)
     return f"{len(tables)} tables, {rows} rows ({history} history rows)"
@@ -151,8 +156,13 @@ def target_is_empty(db: dict, kind: str) -> bool:
         finally:
             conn.close()
     out = subprocess.run(
-        [need("psql"), "-X", "-At", "-c",
-         "SELECT COUNT(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"],
+        [
+            need("psql"),
+            "-X",
+            "-At",
+            "-c",
+            "SELECT COUNT(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        ],
         env=pg_env(db),
         check=True,
         capture_output=True,
@@ -192,8 +202,18 @@ def restore(args) -> int:
             src.close()
     else:
         subprocess.run(
-            [need("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--single-transaction", "--exit-on-error", "--dbname", db["NAME"], str(source)],
+            [
+                need("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                db["NAME"],
+                str(source),
+            ],
             env=pg_env(db),
             check=True,
         )

@@ -1,4 +1,5 @@
 """The certificate domain's app: cards, certificates, applications, proxies; roles synced after migrate."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

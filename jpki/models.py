@@ -3,6 +3,7 @@
 No model here ever holds a password (暗証番号) or the individual number (個人番号). Identity
 documents are recorded by kind, issuer and the last 4 characters of their number only.
 """
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -99,7 +100,8 @@ class Card(models.Model):
         indexes = [models.Index(fields=["status", "expires_on"], name="card_status_expiry_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.issued_on:%Y-%m-%d}〜{self.expires_on:%Y-%m-%d}（{self.get_status_display()}）"
+        period = f"{self.issued_on:%Y-%m-%d}〜{self.expires_on:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {period}（{self.get_status_display()}）"
 
 
 class Certificate(models.Model):
@@ -125,7 +127,11 @@ class Certificate(models.Model):
     substituted_name_positions = models.JSONField(_("氏名の代替文字の位置"), default=list, blank=True)
     substituted_address_positions = models.JSONField(_("住所の代替文字の位置"), default=list, blank=True)
     application = models.ForeignKey(
-        "Application", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates",
+        "Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
         verbose_name=_("申請"),
     )
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("発行窓口"))
@@ -150,7 +156,8 @@ class Certificate(models.Model):
                 violation_error_message=_("有効期限は発行日より後の日付にしてください。"),
             ),
             models.CheckConstraint(
-                condition=Q(status="revoked", revoked_at__isnull=False) | (~Q(status="revoked") & Q(revoked_at__isnull=True)),
+                condition=Q(status="revoked", revoked_at__isnull=False)
+                | (~Q(status="revoked") & Q(revoked_at__isnull=True)),
                 name="certificate_revoked_has_time",
                 violation_error_message=_("失効した証明書には失効日時が必要です（有効な証明書には不要です）。"),
             ),
@@ -372,7 +379,9 @@ class ProxyAuthorization(models.Model):
 class RecordView(models.Model):
     """Who opened which resident's record, and when (閲覧記録). Append-only."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
     resident = models.ForeignKey(
         "residents.Resident", on_delete=models.PROTECT, related_name="+", verbose_name=_("住民")
     )
@@ -395,7 +404,9 @@ class ReadLog(models.Model):
     residents were shown. A search result page is one row with the residents it listed. Append-only;
     written by ``jpki.readlog.record_read``, never edited."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("窓口"))
     read_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
@@ -429,13 +440,18 @@ class ReadLogResident(models.Model):
         constraints = [models.UniqueConstraint(fields=["log", "resident"], name="readlog_resident_unique")]
         indexes = [models.Index(fields=["resident", "log"], name="readlog_resident_idx")]
 
+    def __str__(self):
+        return f"{self.log_id} → {self.resident_id}"
+
 
 class ProcedureSubmission(models.Model):
     """A confirm step that was submitted (single-use token): the unique token makes a repeated,
     back-button or concurrent submit of the same confirm page record nothing a second time."""
 
     token = models.CharField(_("受付トークン"), max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
     procedure = models.CharField(_("手続"), max_length=40)
     resident = models.ForeignKey(
         "residents.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("住民")

@@ -14,7 +14,6 @@ import functools
 import inspect
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -247,11 +246,7 @@ def card_expiry(
 
     Birthdays are counted as in :func:`nth_birthday_after`.
     """
-    n = (
-        CARD_VALIDITY_BIRTHDAYS_ADULT
-        if age_on(birth_date, issued_on) >= ADULT_AGE
-        else CARD_VALIDITY_BIRTHDAYS_MINOR
-    )
+    n = CARD_VALIDITY_BIRTHDAYS_ADULT if age_on(birth_date, issued_on) >= ADULT_AGE else CARD_VALIDITY_BIRTHDAYS_MINOR
     expiry = nth_birthday_after(issued_on, birth_date, n)
     if period_of_stay_ends_on is not None and period_of_stay_ends_on < expiry:
         expiry = period_of_stay_ends_on
@@ -292,7 +287,7 @@ def reissue_fee(*, signing: bool, user: bool) -> int:
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _japan_holidays(year: int) -> holidays.HolidayBase:
     # holidays' Japan calendar has no data outside its supported range
     # (it returns no holidays there rather than raising).
@@ -424,8 +419,7 @@ SIGNING_CERTIFICATE_PASSWORD_RULE = (
 )
 
 USER_CERTIFICATE_PASSWORD_RULE = (
-    "利用者証明用電子証明書のパスワード: 4桁の数字で設定してください。"
-    "3回続けて間違えるとロックされます。"
+    "利用者証明用電子証明書のパスワード: 4桁の数字で設定してください。3回続けて間違えるとロックされます。"
 )
 
 

@@ -4,6 +4,9 @@ Everything that differs between machines comes from the environment (django-envi
 `.env.example` for the full list. Defaults are safe for local use: SQLite in the checkout,
 DEBUG off unless asked for.
 """
+
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -33,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "jpki",
     "residents",
     "letters",
@@ -40,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jpki.security.ContentSecurityPolicyMiddleware",  # before whitenoise: static files get it too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -108,14 +114,53 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)  # idle timeout
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the timeout counts from the last request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Login throttling (django-axes; the limits are failures within the cool-off, which starts again
+# with every failure):
+# - per account and address, AXES_FAILURE_LIMIT = 5: a clerk who mistypes 5 times is stopped at that
+#   terminal only; someone guessing at another terminal does not lock the clerk out at theirs;
+# - per address over all accounts, AXES_ADDRESS_FAILURE_LIMIT = 20: one address can no longer try 4
+#   passwords on every account; 20 (4 x the per-account limit) leaves room for several clerks behind
+#   one address (a branch office's NAT) each mistyping a few times (a login clears that account's
+#   failures from that address), while a sweep over the staff list stops after 20 guesses;
+# - per account over all addresses, AXES_USERNAME_FAILURE_LIMIT = 15: guesses at one account spread
+#   over many addresses stop at 15; locking a clerk out everywhere takes 3 addresses each reaching
+#   its own per-account limit, not one.
+# A supervisor lifts a lock from the admin (ログイン失敗の記録, jpki/admin/logins.py). The address is
+# REMOTE_ADDR unless TRUSTED_PROXY_COUNT trusted reverse proxies are in front (jpki.security).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)  # read by jpki.security
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=15)  # read by jpki.security
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "jpki.security.LoginThrottleHandler"  # one limit per lockout parameter (above)
+AXES_RESET_ON_SUCCESS = True  # clears that account's failures from that address only
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "jpki.security.lockout_response"  # Japanese lockout page (HTTP 429)
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the header is ignored (a client
+# could otherwise pick the address that gets locked). Behind the README's one TLS proxy: 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "jpki.security.client_ip_address"
 
 # --- production hardening ---------------------------------------------------------------------
+# Content-Security-Policy on every response (jpki.security.ContentSecurityPolicyMiddleware; the
+# shape of Django 6.0's SECURE_CSP). Scripts only from this origin: Django's admin has no inline
+# script; the one inline handler of templates/admin/base_site.html (the language switch) is allowed
+# by the hash of its exact text ('unsafe-hashes'), nothing else inline runs. Styles allow
+# 'unsafe-inline' because our admin templates still carry <style> blocks and style attributes
+# (Django's own admin needs none); CSS cannot run script, and autoescaping keeps input out of it.
+# Images: this origin and data: URIs. No framing, forms post only to this origin.
+_LANGUAGE_SWITCH_HANDLER = "this.form.submit()"
+_LANGUAGE_SWITCH_HASH = base64.b64encode(hashlib.sha256(_LANGUAGE_SWITCH_HANDLER.encode()).digest()).decode()
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-hashes'", f"'sha256-{_LANGUAGE_SWITCH_HASH}'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -142,14 +187,23 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        "BACKEND": env.str("STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage")
     },
 }
 # Rendered letters hold personal data: they live outside any public path and are served only by
 # permission-checked views. There is deliberately no MEDIA_URL route.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var" / "private")
+
+# --- background tasks -------------------------------------------------------------------------
+# Batch PDFs are rendered outside the web request: the request stores a task in the database (in
+# the same transaction as the batch) and a worker, `manage.py db_worker`, runs it (django-tasks
+# with its database backend, django-tasks-db). The tests run tasks in the calling thread instead
+# (tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A batch still queued or rendering after this long counts as interrupted (its worker died) and can be
+# rendered again from its page: far above the measured speed, so a busy worker is not taken for a dead one.
+LETTER_BATCH_TIMEOUT_SECONDS = env.float("LETTER_BATCH_TIMEOUT_SECONDS", default=60.0)
+LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS = env.float("LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS", default=0.2)
 
 # --- history ----------------------------------------------------------------------------------
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -1,4 +1,5 @@
 """The project's URLs: the admin (the counter's screens), the letters' PDFs, the language switch."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView

@@ -1,4 +1,5 @@
 """The letters' app: 照会書兼回答書, application forms, mailing batches and their PDFs."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

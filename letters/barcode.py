@@ -119,8 +119,7 @@ _KANJI_DIGITS = {
 }  # fmt: skip
 _KANJI_UNITS = {"十": 10, "拾": 10, "百": 100, "千": 1000}
 _KANJI_NUMERAL_BEFORE_MARKER = re.compile(
-    "([" + "".join(_KANJI_DIGITS) + "".join(_KANJI_UNITS) + "]+)"
-    "(?=丁目|丁|番地|番|号|地割|線|の|ノ)"
+    "([" + "".join(_KANJI_DIGITS) + "".join(_KANJI_UNITS) + "]+)(?=丁目|丁|番地|番|号|地割|線|の|ノ)"
 )
 _TOKEN = re.compile(r"[0-9]+|[A-Z]+|-+|[^0-9A-Z-]+")
 _HYPHEN_BESIDE_LETTER = re.compile(r"-(?=[A-Z])|(?<=[A-Z])-")
@@ -295,8 +294,7 @@ def customer_barcode_svg(chars: list[str], *, point_size: float = 10.0) -> str:
     bars = [*START_PATTERN, *(kind for char in chars for kind in BAR_PATTERNS[char]), *STOP_PATTERN]
     total_width = (len(bars) - 1) * pitch + width
     rects = "".join(
-        f'<rect x="{_mm(i * pitch)}" y="{_mm(extent[kind][0])}" '
-        f'width="{_mm(width)}" height="{_mm(extent[kind][1])}"/>'
+        f'<rect x="{_mm(i * pitch)}" y="{_mm(extent[kind][0])}" width="{_mm(width)}" height="{_mm(extent[kind][1])}"/>'
         for i, kind in enumerate(bars)
     )
     label = "カスタマバーコード " + " ".join(chars)

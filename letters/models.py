@@ -9,6 +9,7 @@ downloaded or printed which letter.
 
 No model here ever holds a password (暗証番号) or the individual number (個人番号).
 """
+
 from __future__ import annotations
 
 import os
@@ -48,11 +49,11 @@ def private_storage() -> PrivateStorage:
     return PrivateStorage()
 
 
-def letter_upload_to(instance: "Letter", filename: str) -> str:
+def letter_upload_to(instance: Letter, filename: str) -> str:
     return f"letters/{instance.rendered_at:%Y/%m/%d}/{filename}"
 
 
-def batch_upload_to(instance: "MailingBatch", filename: str) -> str:
+def batch_upload_to(instance: MailingBatch, filename: str) -> str:
     return f"batches/{instance.date:%Y/%m/%d}/{filename}"
 
 
@@ -77,7 +78,19 @@ class ReturnReason(models.TextChoices):
 
 
 class MailingBatch(models.Model):
-    """One day's registered letters of one office (差出票ごとの一括差出)."""
+    """One day's registered letters of one office (差出票ごとの一括差出).
+
+    Its PDF is rendered outside the web request, by a worker (``letters.batches``): ``render_state``
+    says where that stands. A batch whose worker died stays ``rendering`` (or ``queued``) in the
+    database; :func:`letters.batches.batch_status` shows it as interrupted once its deadline has
+    passed or its task failed, and it can be rendered again. Its letters never leave it.
+    """
+
+    class RenderState(models.TextChoices):
+        QUEUED = "queued", _("印刷待ち")
+        RENDERING = "rendering", _("印刷中")
+        DONE = "done", _("印刷済み")
+        FAILED = "failed", _("印刷できませんでした")
 
     office = models.ForeignKey("jpki.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("窓口"))
     date = models.DateField(_("差出日"))
@@ -88,13 +101,31 @@ class MailingBatch(models.Model):
     )
     printed_at = models.DateTimeField(_("印刷日時"), null=True, blank=True)
     printed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("印刷者"),
     )
-    pdf = models.FileField(_("一括印刷PDF"), storage=private_storage, upload_to=batch_upload_to, blank=True, max_length=255)
+    pdf = models.FileField(
+        _("一括印刷PDF"), storage=private_storage, upload_to=batch_upload_to, blank=True, max_length=255
+    )
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     page_count = models.PositiveIntegerField(_("ページ数"), default=0)
     note = models.TextField(_("備考"), blank=True)
+
+    render_state = models.CharField(
+        _("印刷の状態"), max_length=10, choices=RenderState.choices, default=RenderState.QUEUED
+    )
+    render_error = models.TextField(_("印刷できなかった理由"), blank=True)
+    render_attempts = models.PositiveSmallIntegerField(_("印刷の試行回数"), default=0)
+    render_queued_at = models.DateTimeField(_("印刷の受付日時"), null=True, blank=True)
+    render_started_at = models.DateTimeField(_("印刷の開始日時"), null=True, blank=True)
+    render_finished_at = models.DateTimeField(_("印刷の終了日時"), null=True, blank=True)
+    # Which request to render is the current one: a task carrying another token does nothing.
+    render_token = models.UUIDField(_("印刷の受付番号"), null=True, blank=True, editable=False)
+    render_task_id = models.UUIDField(_("印刷タスクのID"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -104,7 +135,17 @@ class MailingBatch(models.Model):
         ordering = ["-date", "office", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["office", "date", "number"], name="mailingbatch_office_date_number"),
+            models.CheckConstraint(
+                condition=Q(render_state__in=["queued", "rendering", "done", "failed"]),
+                name="mailingbatch_render_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(render_state="done") | ~Q(pdf=""),
+                name="mailingbatch_done_has_pdf",
+                violation_error_message=_("印刷済みの差出にはPDFが必要です。"),
+            ),
         ]
+        indexes = [models.Index(fields=["render_state", "date"], name="mailingbatch_state_idx")]
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.office} 第{self.number}便"
@@ -129,7 +170,11 @@ class Letter(models.Model):
     version = models.PositiveSmallIntegerField(_("版"), default=1)
     reference = models.CharField(_("照会番号"), max_length=32, unique=True)
     previous = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_versions",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_versions",
         verbose_name=_("前の版"),
     )
     is_current = models.BooleanField(_("最新版"), default=True)
@@ -147,12 +192,18 @@ class Letter(models.Model):
         _("郵便の種類"), max_length=12, choices=MailClass.choices, default=MailClass.REGISTERED
     )
     tracking_number = models.CharField(
-        _("お問い合わせ番号"), max_length=13, blank=True,
+        _("お問い合わせ番号"),
+        max_length=13,
+        blank=True,
         validators=[RegexValidator(TRACKING_NUMBER_RE, _("お問い合わせ番号は11〜13桁の数字です。"))],
         help_text=_("簡易書留・特定記録の引受番号（例: 1234-5678-9012）。ハイフンは自動で除かれます。"),
     )
     batch = models.ForeignKey(
-        MailingBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="letters",
+        MailingBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
         verbose_name=_("差出"),
     )
     batch_first_page = models.PositiveIntegerField(_("一括印刷PDFの開始ページ"), null=True, blank=True)
@@ -177,7 +228,9 @@ class Letter(models.Model):
                 fields=["reference_root"], condition=Q(is_current=True), name="letter_one_current_version"
             ),
             models.UniqueConstraint(
-                fields=["tracking_number"], condition=~Q(tracking_number=""), name="letter_tracking_number_unique",
+                fields=["tracking_number"],
+                condition=~Q(tracking_number=""),
+                name="letter_tracking_number_unique",
                 violation_error_message=_("このお問い合わせ番号は既に別の郵便物に使われています。"),
             ),
             models.CheckConstraint(
@@ -186,7 +239,8 @@ class Letter(models.Model):
                 violation_error_message=_("お問い合わせ番号は11〜13桁の数字です。"),
             ),
             models.CheckConstraint(
-                condition=Q(returned_at__isnull=True, return_reason="") | Q(returned_at__isnull=False, posted_at__isnull=False) & ~Q(return_reason=""),
+                condition=Q(returned_at__isnull=True, return_reason="")
+                | Q(returned_at__isnull=False, posted_at__isnull=False) & ~Q(return_reason=""),
                 name="letter_return_has_reason",
                 violation_error_message=_("返戻には差出日時と返戻理由が必要です。"),
             ),
@@ -241,10 +295,16 @@ class LetterAccess(models.Model):
         Letter, on_delete=models.PROTECT, null=True, blank=True, related_name="accesses", verbose_name=_("帳票")
     )
     batch = models.ForeignKey(
-        MailingBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="accesses",
+        MailingBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accesses",
         verbose_name=_("差出"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     path = models.CharField(_("画面"), max_length=200, blank=True)

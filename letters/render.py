@@ -19,6 +19,7 @@ Only those two families are declared; there is no generic fallback to a gothic o
 Nothing here ever prints a password (暗証番号) or the individual number (個人番号): the password
 boxes are blank.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,12 +32,13 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -101,6 +103,7 @@ def window_mm() -> tuple[float, float, float, float]:
 
 def _png_gray(rows: Sequence[bytes], width: int) -> bytes:
     """A minimal 8-bit greyscale PNG (no Pillow round trip: WeasyPrint embeds it as it is)."""
+
     def chunk(tag: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
 
@@ -172,7 +175,8 @@ def customer_barcode_markup(postal_code: str, address_after_town: str) -> str:
         if (width_mm, height_mm) == CUSTOMER_BARCODE_MM:  # the size in letters.css (img.cbarimg)
             return mark_safe(f'<img class="cbarimg" alt="カスタマバーコード" src="{uri}">')
         return mark_safe(
-            f'<img class="cbarimg" alt="カスタマバーコード" style="width: {width_mm}mm; height: {height_mm}mm" src="{uri}">'
+            f'<img class="cbarimg" alt="カスタマバーコード" style="width: {width_mm}mm; height: {height_mm}mm" '
+            f'src="{uri}">'
         )
     except Exception:  # noqa: BLE001 - no barcode is better than no letter
         logger.info("no customer barcode for %s", postal_code, exc_info=True)
@@ -364,8 +368,12 @@ def window_boxes() -> dict[str, dict[str, float]]:
 def document_html(fragments: Iterable[str], *, title: str = "帳票", extra_css: str = "") -> str:
     return render_to_string(
         "letters/document.html",
-        {"fragments": [mark_safe(f) for f in fragments], "title": title, "extra_css": mark_safe(extra_css),
-         **window_boxes()},
+        {
+            "fragments": [mark_safe(f) for f in fragments],
+            "title": title,
+            "extra_css": mark_safe(extra_css),
+            **window_boxes(),
+        },
     )
 
 
@@ -409,14 +417,13 @@ def _page_pseudo_types(style_for) -> tuple:
 def _set_page_type_computed_styles(page_type, html, style_for):
     """``weasyprint.layout.page.set_page_type_computed_styles`` without scanning every element."""
     style_for.add_page_declarations(page_type)
-    style_for.set_computed_styles(
-        page_type, root=html.etree_element, parent=html.etree_element, base_url=html.base_url)
+    style_for.set_computed_styles(page_type, root=html.etree_element, parent=html.etree_element, base_url=html.base_url)
     cascaded = style_for.get_cascaded_styles()
     for pseudo_type in _page_pseudo_types(style_for):
         if (page_type, pseudo_type) in cascaded:
             style_for.set_computed_styles(
-                page_type, pseudo_type=pseudo_type, root=html.etree_element, parent=page_type,
-                base_url=html.base_url)
+                page_type, pseudo_type=pseudo_type, root=html.etree_element, parent=page_type, base_url=html.base_url
+            )
 
 
 def _patch_weasyprint() -> bool:
@@ -492,13 +499,23 @@ def letters_stylesheet():
     if cached is None or cached[0] != text:
         from weasyprint import CSS
 
-        cached = _STYLESHEET = (text, CSS(string=text, font_config=_font_config()))
+        cached = _STYLESHEET = (text, CSS(string=text, font_config=_font_config(), url_fetcher=refusing_url_fetcher()))
     return cached[1]
 
 
 def _stylesheet_digest() -> str:
     letters_stylesheet()
     return hashlib.sha256(_STYLESHEET[0].encode("utf-8")).hexdigest()[:16]
+
+
+def refusing_url_fetcher():
+    """WeasyPrint's URL fetcher for letters: every URL is refused except ``data:`` URIs (QR codes and
+    barcodes are inlined as data URIs, fonts come from fontconfig), so a letter can never make the
+    server fetch an http(s) URL or read a local file, whatever its HTML holds. WeasyPrint passes data
+    URIs through the fetcher too; a refused URL is a warning and the resource is left out."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
 
 
 def html_to_document(html: str):
@@ -508,8 +525,9 @@ def html_to_document(html: str):
     stylesheet = letters_stylesheet()
     token = _NO_FIXED_BOXES.set(_POSITION_FIXED.search(html) is None and _POSITION_FIXED.search(_STYLESHEET[0]) is None)
     try:
-        return HTML(string=html, base_url=str(settings.BASE_DIR)).render(
-            stylesheets=[stylesheet], font_config=_font_config())
+        return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=refusing_url_fetcher()).render(
+            stylesheets=[stylesheet], font_config=_font_config()
+        )
     finally:
         _NO_FIXED_BOXES.reset(token)
 
@@ -596,7 +614,7 @@ def _proxy_line(proxy) -> str:
     return f"{proxy.proxy_name or '—'}{relation}"
 
 
-_FORMS: "dict[str, FormLayout]" = {}
+_FORMS: dict[str, FormLayout] = {}
 _FORMS_LOCK = threading.Lock()
 _FORMS_MAX = 64
 
@@ -608,7 +626,7 @@ def form_layout(fragment: str) -> FormLayout:
     a template or a setting makes a new layout.
     """
     html = document_html([fragment], title="form")
-    digest = hashlib.sha256(f"{_stylesheet_digest()}\n{html}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{_stylesheet_digest()}\n{html}".encode()).hexdigest()
     with _FORMS_LOCK:
         layout = _FORMS.get(digest)
         if layout is None:
@@ -694,7 +712,7 @@ def _anchor_pages(document, offset: int, first_pages: dict[str, int]) -> int | N
             first_pages.setdefault(marker, offset + index + 1)
         for anchor in page.anchors:
             if anchor.startswith("letter-"):
-                first_pages.setdefault(anchor[len("letter-"):], offset + index + 1)
+                first_pages.setdefault(anchor[len("letter-") :], offset + index + 1)
             elif anchor == "report-start" and report_start is None:
                 report_start = offset + index + 1
     return report_start
@@ -753,7 +771,10 @@ def _prepare(datas: Sequence[LetterData]) -> tuple[list[str], list[FormLayout | 
 
 
 def render_letters(
-    datas: Sequence[LetterData], *, extra_fragments: Sequence[str] = (), title: str = "帳票",
+    datas: Sequence[LetterData],
+    *,
+    extra_fragments: Sequence[str] = (),
+    title: str = "帳票",
     chunk_letters: int | None = None,
 ) -> RenderedBatch:
     """Render letters (and e.g. the mailing list after them) into ONE PDF.
@@ -772,7 +793,7 @@ def _render_letters(datas, extra_fragments, title, chunk_letters) -> RenderedBat
     fragments, forms = _prepare(datas)
     indexes = list(range(len(fragments)))
     groups: list[list[int]] = (
-        [indexes[i:i + chunk] for i in range(0, len(indexes), chunk)] if chunk and indexes else [indexes]
+        [indexes[i : i + chunk] for i in range(0, len(indexes), chunk)] if chunk and indexes else [indexes]
     )
     css = "\n".join(dict.fromkeys(f.css for f in forms if f is not None))
     documents = []
@@ -797,12 +818,14 @@ def _render_letters(datas, extra_fragments, title, chunk_letters) -> RenderedBat
         letter_pages[ref] = stop - start + 1
     pages = [p for d in documents for p in d.pages]
     drawn: dict[int, tuple[Any, Any]] = {}
-    for data, form in zip(datas, forms):
+    for data, form in zip(datas, forms, strict=False):
         if form is None:
             continue
         start = first_pages[data.reference] - 1
         if letter_pages[data.reference] != len(form.pages):
-            raise RuntimeError(f"{data.reference}: fill has {letter_pages[data.reference]} pages, form {len(form.pages)}")
+            raise RuntimeError(
+                f"{data.reference}: fill has {letter_pages[data.reference]} pages, form {len(form.pages)}"
+            )
         for i, form_page in enumerate(form.pages):
             pages[start + i] = _FormPage(pages[start + i], form_page, drawn)
     pdf = write_pdf(documents[0].copy(pages))
@@ -895,7 +918,9 @@ def sample_letter_data(i: int = 0, *, kind: str = "inquiry", at: datetime | None
 
     at = at or timezone.now()
     app, certs = sample_application(i, at=at)
-    return LetterData(kind=kind, application=app, reference=f"SU-{at.year}-{900000 + i:06d}", rendered_at=at, certificates=certs)
+    return LetterData(
+        kind=kind, application=app, reference=f"SU-{at.year}-{900000 + i:06d}", rendered_at=at, certificates=certs
+    )
 
 
 def clear_form_cache() -> None:
@@ -946,7 +971,7 @@ def benchmark(n: int = 1000, *, per_letter_sample: int = 50, kind: str = "inquir
         sample_cpu += cpu
     per_letter_seconds_est = sample_seconds / len(sample) * n
 
-    times = sorted(_timed(render_letter, d)[1] for d in datas[1: 1 + max(1, previews)])
+    times = sorted(_timed(render_letter, d)[1] for d in datas[1 : 1 + max(1, previews)])
     clear_form_cache()
     _result, cold_preview, _cpu = _timed(render_letter, datas[0])
     return {

@@ -1,4 +1,5 @@
 """Unsaved sample rows for specimens and the benchmark (見本). Nothing here touches the database."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -28,7 +29,9 @@ def sample_application(i: int = 0, *, at: datetime, kind: str = "new", applicant
 
     name, kana = SAMPLE_NAMES[i % len(SAMPLE_NAMES)]
     postal, town, block, building = SAMPLE_ADDRESSES[i % len(SAMPLE_ADDRESSES)]
-    office = Office(code="main", name="本庁 市民課", kind="main", postal_code="564-8550", address="大阪府吹田市泉町1丁目3番40号")
+    office = Office(
+        code="main", name="本庁 市民課", kind="main", postal_code="564-8550", address="大阪府吹田市泉町1丁目3番40号"
+    )
     resident = Resident(
         name=name,
         name_kana=kana,
@@ -39,7 +42,9 @@ def sample_application(i: int = 0, *, at: datetime, kind: str = "new", applicant
         address_block=block,
         address_building=building,
     )
-    card = Card(resident=resident, issued_on=at.date() - timedelta(days=400), expires_on=at.date() + timedelta(days=3000))
+    card = Card(
+        resident=resident, issued_on=at.date() - timedelta(days=400), expires_on=at.date() + timedelta(days=3000)
+    )
     clerk = get_user_model()(username="sample")
     application = Application(
         kind=kind,

@@ -3,12 +3,14 @@
 Keyword-only, the acting user and a reason, one transaction, ``_history_user``/``_change_reason``
 set before each save, :class:`~django.core.exceptions.ValidationError` with messages staff can act
 on. A stored PDF is never overwritten: a re-print is a new :class:`~letters.models.Letter` version.
+A batch's rendering (by a worker, or here and now) and its PDF are in :mod:`letters.batches`; the
+print and the download are offered here too.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -19,8 +21,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jpki.models import Application, Office
+from residents import recording
 
 from . import render
+from .batches import PrintResult, batch_open, enqueue_render, mailing_batch_print, print_day
 from .models import (
     TRACKED_MAIL_CLASSES,
     Letter,
@@ -37,22 +41,12 @@ def _prefix() -> str:
     return getattr(settings, "LETTER_REFERENCE_PREFIX", "SU")
 
 
-def _stamp(obj, actor, reason: str):
-    obj._history_user = actor
-    obj._change_reason = reason
-    return obj
-
-
 def _save(obj, actor, reason: str, **kwargs):
-    _stamp(obj, actor, reason)
-    obj.save(**kwargs)
-    return obj
+    return recording.save(obj, actor, reason, **kwargs)  # text checked: no 個人番号, no NUL
 
 
 def _require_reason(reason: str) -> str:
-    if not reason or not str(reason).strip():
-        raise ValidationError({"reason": "理由を入力してください。"})
-    return str(reason).strip()[:500]
+    return recording.require_reason(reason)
 
 
 def _now(at: datetime | None) -> datetime:
@@ -113,10 +107,8 @@ def find_by_reference(text: str) -> Letter | None:
 
 def _next_root(year: int) -> str:
     prefix = f"{_prefix()}-{year}-"
-    last = (
-        Letter.objects.filter(reference_root__startswith=prefix).aggregate(m=Max("reference_root"))["m"]
-    )
-    seq = int(last[len(prefix):]) + 1 if last else 1
+    last = Letter.objects.filter(reference_root__startswith=prefix).aggregate(m=Max("reference_root"))["m"]
+    seq = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:06d}"
 
 
@@ -152,13 +144,21 @@ def _check_kind(kind: str, application: Application) -> None:
     if kind in (Letter.Kind.INQUIRY, Letter.Kind.INQUIRY_REQUEST) and not is_proxy:
         raise ValidationError({"kind": "照会書・照会書送付依頼書は任意代理人による申請についてのみ作成できます。"})
     if kind == Letter.Kind.INQUIRY:
-        if application.status in (Application.Status.RETURNED, Application.Status.COMPLETED,
-                                  Application.Status.REFUSED, Application.Status.CANCELLED):
-            raise ValidationError({"application": f"この申請は「{application.get_status_display()}」のため照会書を作成できません。"})
+        if application.status in (
+            Application.Status.RETURNED,
+            Application.Status.COMPLETED,
+            Application.Status.REFUSED,
+            Application.Status.CANCELLED,
+        ):
+            raise ValidationError(
+                {"application": f"この申請は「{application.get_status_display()}」のため照会書を作成できません。"}
+            )
     if kind == Letter.Kind.APPLICATION_FORM and application.kind not in ("new", "renewal", "reissue"):
         raise ValidationError({"kind": "電子証明書新規発行申請書は発行・更新の申請についてのみ作成できます。"})
     if kind == Letter.Kind.VALIDITY_SLIP and (application.pk is None or not application.certificates.exists()):
-        raise ValidationError({"kind": "この申請で発行された電子証明書がないため、有効期限のお知らせを作成できません。"})
+        raise ValidationError(
+            {"kind": "この申請で発行された電子証明書がないため、有効期限のお知らせを作成できません。"}
+        )
 
 
 def _new_letter(*, kind, application, actor, reason, at, previous: Letter | None = None) -> Letter:
@@ -186,22 +186,31 @@ def _new_letter(*, kind, application, actor, reason, at, previous: Letter | None
             return letter
         except IntegrityError:
             if previous is not None:
-                raise ValidationError({"__all__": "他の職員が同時に再印刷しました。画面を更新してください。"})
+                raise ValidationError({"__all__": "他の職員が同時に再印刷しました。画面を更新してください。"}) from None
     raise ValidationError({"__all__": "照会番号を採番できませんでした。もう一度お試しください。"})
 
 
 @transaction.atomic
 def letter_create(
-    *, kind: str, application: Application, actor, reason: str, at: datetime | None = None, render_now: bool = True,
+    *,
+    kind: str,
+    application: Application,
+    actor,
+    reason: str,
+    at: datetime | None = None,
+    render_now: bool = True,
 ) -> Letter:
     """Create a letter with a new reference (照会番号); render and store its PDF unless it waits for a batch."""
     reason = _require_reason(reason)
     at = _now(at)
     application = Application.objects.select_related("resident", "office").get(pk=application.pk)
     _check_kind(kind, application)
-    if kind == Letter.Kind.INQUIRY and Letter.objects.filter(
-        application=application, kind=kind, is_current=True, returned_at__isnull=True
-    ).exists():
+    if (
+        kind == Letter.Kind.INQUIRY
+        and Letter.objects.filter(
+            application=application, kind=kind, is_current=True, returned_at__isnull=True
+        ).exists()
+    ):
         raise ValidationError({"kind": "この申請の照会書は既に作成されています。作り直す場合は再印刷してください。"})
     letter = _new_letter(kind=kind, application=application, actor=actor, reason=reason, at=at)
     if render_now:
@@ -292,7 +301,12 @@ def _mailed_letter(letter: Letter) -> Letter:
 
 @transaction.atomic
 def letter_record_mailing(
-    *, letter: Letter, actor, reason: str, tracking_number: str = "", mail_class: str | None = None,
+    *,
+    letter: Letter,
+    actor,
+    reason: str,
+    tracking_number: str = "",
+    mail_class: str | None = None,
     at: datetime | None = None,
 ) -> Letter:
     """The inquiry letter was handed to the post office (差出). Calls jpki.services.proxy_letter_sent."""
@@ -324,7 +338,13 @@ def letter_record_mailing(
 
 @transaction.atomic
 def letter_record_return(
-    *, letter: Letter, actor, reason: str, return_reason: str, note: str = "", at: datetime | None = None,
+    *,
+    letter: Letter,
+    actor,
+    reason: str,
+    return_reason: str,
+    note: str = "",
+    at: datetime | None = None,
 ) -> Letter:
     """The letter came back undeliverable (返戻). The application ends without issuance."""
     from jpki import services as jpki_services
@@ -350,8 +370,11 @@ def letter_record_return(
     _save(letter, actor, reason)
     label = ReturnReason(return_reason).label
     jpki_services.proxy_letter_returned(
-        application=letter.application, actor=actor, reason=reason,
-        return_reason=f"{label}（{letter.return_note}）" if letter.return_note else str(label), at=at,
+        application=letter.application,
+        actor=actor,
+        reason=reason,
+        return_reason=f"{label}（{letter.return_note}）" if letter.return_note else str(label),
+        at=at,
     )
     return letter
 
@@ -397,8 +420,12 @@ def applications_awaiting_letter(*, office: Office):
 def letters_awaiting_batch(*, office: Office):
     return (
         Letter.objects.filter(
-            kind=Letter.Kind.INQUIRY, is_current=True, batch__isnull=True, posted_at__isnull=True,
-            application__office=office, application__status=Application.Status.AWAITING_LETTER,
+            kind=Letter.Kind.INQUIRY,
+            is_current=True,
+            batch__isnull=True,
+            posted_at__isnull=True,
+            application__office=office,
+            application__status=Application.Status.AWAITING_LETTER,
         )
         .select_related("application", "application__resident", "application__office", "application__proxy")
         .order_by("reference_root", "version")
@@ -407,13 +434,22 @@ def letters_awaiting_batch(*, office: Office):
 
 @transaction.atomic
 def mailing_batch_create(
-    *, actor, reason: str, office: Office | None = None, on: date | None = None, letters=None,
+    *,
+    actor,
+    reason: str,
+    office: Office | None = None,
+    on: date | None = None,
+    letters=None,
     at: datetime | None = None,
+    enqueue: bool = True,
 ) -> MailingBatch | None:
     """Gather the day's inquiry letters of an office into one batch (差出), making the missing letters.
 
     ``letters`` restricts the batch to those letters (admin action); by default every application
     awaiting its letter gets one and every unbatched current inquiry letter joins. ``None`` when empty.
+    The rendering of its PDF is enqueued in the same transaction (a worker runs it: ``letters.batches``),
+    so a batch never exists without the task that renders it. ``enqueue=False`` is for a caller that
+    renders it at once itself (:func:`print_day`).
     """
     reason = _require_reason(reason)
     at = _now(at)
@@ -425,10 +461,14 @@ def mailing_batch_create(
         chosen = list(letters_awaiting_batch(office=office).select_for_update(of=("self",)))
     else:
         chosen = []
-        for letter in Letter.objects.select_for_update().filter(pk__in=[lt.pk for lt in letters]).select_related("application"):
+        picked = Letter.objects.select_for_update().filter(pk__in=[lt.pk for lt in letters])
+        for letter in picked.select_related("application"):
             if letter.kind != Letter.Kind.INQUIRY or not letter.is_current or letter.batch_id or letter.posted_at:
                 raise ValidationError(
-                    {"letters": f"{letter.reference} は一括印刷の対象ではありません（照会書の最新版で、未差出・未印刷のものに限ります）。"}
+                    {
+                        "letters": f"{letter.reference} は一括印刷の対象ではありません"
+                        "（照会書の最新版で、未差出・未印刷のものに限ります）。"
+                    }
                 )
             if letter.application.office_id != office.pk:
                 raise ValidationError({"letters": f"{letter.reference} は {office} の申請ではありません。"})
@@ -437,80 +477,23 @@ def mailing_batch_create(
     if not chosen:
         return None
     number = (MailingBatch.objects.filter(office=office, date=on).aggregate(m=Max("number"))["m"] or 0) + 1
-    batch = _save(MailingBatch(office=office, date=on, number=number, created_at=at, created_by=actor), actor, reason)
+    batch = MailingBatch(
+        office=office,
+        date=on,
+        number=number,
+        created_at=at,
+        created_by=actor,
+        render_state=MailingBatch.RenderState.QUEUED,
+        render_queued_at=at,
+    )
+    _save(batch, actor, reason)
     for letter in chosen:
         letter.batch = batch
         _save(letter, actor, reason)
+    if enqueue:
+        enqueue_render(batch, actor=actor, reason=reason)
+        batch.refresh_from_db()
     return batch
-
-
-@dataclass
-class PrintResult:
-    batch: MailingBatch
-    pdf: bytes
-    letters: int
-    pages: int
-
-
-@transaction.atomic
-def mailing_batch_print(*, batch: MailingBatch, actor, reason: str, at: datetime | None = None, progress=None) -> PrintResult:
-    """Render the batch's letters and its mailing list (差出票) in ONE pass into one stored PDF.
-
-    A batch is printed once; printing again is refused (its PDF is never overwritten): download it.
-    """
-    reason = _require_reason(reason)
-    at = _now(at)
-    batch = MailingBatch.objects.select_for_update().select_related("office").get(pk=batch.pk)
-    if batch.pdf:
-        raise ValidationError({"batch": "この差出は既に印刷されています。保存されたPDFをダウンロードしてください。"})
-    letters = list(
-        batch.letters.select_related("application", "application__resident", "application__office", "application__proxy")
-        .prefetch_related("application__certificates")
-        .order_by("reference_root", "version")
-    )
-    datas = []
-    for letter in letters:
-        if not letter.pdf:  # rendered for the first time in this batch
-            letter.rendered_at = at
-            letter.rendered_by = actor
-        datas.append(letter_data(letter))
-        if progress:
-            progress(1)
-    mailing = render.mailing_list_html(
-        office=batch.office, on=batch.date, number=batch.number, rows=render.mailing_rows(letters), printed_at=at
-    )
-    result = render.render_letters(datas, extra_fragments=[mailing], title=str(batch))
-    name = f"batch-{batch.office.code}-{batch.date:%Y%m%d}-{batch.number}-{result.sha256[:12]}.pdf"
-    batch.pdf.save(name, ContentFile(result.pdf), save=False)
-    batch.sha256 = result.sha256
-    batch.page_count = result.page_count
-    batch.printed_at = at
-    batch.printed_by = actor
-    _save(batch, actor, reason)
-    for letter in letters:
-        letter.batch_first_page = result.first_pages.get(letter.reference)
-        letter.page_count = result.letter_pages.get(letter.reference, 0)
-        _save(letter, actor, reason)
-        _log_access(letter=letter, batch=batch, user=actor, action=LetterAccess.Action.PRINT)
-    return PrintResult(batch=batch, pdf=result.pdf, letters=len(letters), pages=result.page_count)
-
-
-def print_day(*, actor, reason: str, office: Office | None = None, on: date | None = None, letters=None,
-              progress=None) -> PrintResult | None:
-    """What the clerk does once a day: batch the day's inquiry letters and print them with the mailing list."""
-    batch = mailing_batch_create(actor=actor, reason=reason, office=office, on=on, letters=letters)
-    if batch is None:
-        return None
-    return mailing_batch_print(batch=batch, actor=actor, reason=reason, progress=progress)
-
-
-def batch_open(*, batch: MailingBatch, actor, path: str = "") -> bytes:
-    if not batch.pdf:
-        raise ValidationError({"batch": "この差出はまだ印刷されていません。"})
-    with batch.pdf.open("rb") as fh:
-        data = fh.read()
-    _log_access(batch=batch, user=actor, action=LetterAccess.Action.DOWNLOAD, path=path)
-    return data
 
 
 # --- ledger -------------------------------------------------------------------------------------
@@ -535,6 +518,7 @@ def ledger_rows(*, office: Office, start: date, end: date) -> list[dict]:
                 "application_id": app.pk if app else "",
                 "kind": app.get_kind_display() if app else "",
                 "applicant_type": app.get_applicant_type_display() if app else "",
+                "resident_id": resident.pk,  # for the read log (not a column of the ledger)
                 "name": resident.name,
                 "birth_date": resident.birth_date.isoformat(),
                 "certificate": "署名用" if cert.kind == "signing" else "利用者証明用",
@@ -547,23 +531,51 @@ def ledger_rows(*, office: Office, start: date, end: date) -> list[dict]:
     return rows
 
 
-LEDGER_CSV_HEADER = ["発行日", "申請番号", "申請の種類", "申請者", "氏名", "生年月日", "電子証明書", "有効期限", "手数料", "受付者", "現在の状態"]
-LEDGER_CSV_KEYS = ["issued_on", "application_id", "kind", "applicant_type", "name", "birth_date", "certificate", "expires_on", "fee", "clerk", "status"]
+LEDGER_CSV_HEADER = [
+    "発行日",
+    "申請番号",
+    "申請の種類",
+    "申請者",
+    "氏名",
+    "生年月日",
+    "電子証明書",
+    "有効期限",
+    "手数料",
+    "受付者",
+    "現在の状態",
+]
+LEDGER_CSV_KEYS = [
+    "issued_on",
+    "application_id",
+    "kind",
+    "applicant_type",
+    "name",
+    "birth_date",
+    "certificate",
+    "expires_on",
+    "fee",
+    "clerk",
+    "status",
+]
 
 
 def ledger_csv(rows: list[dict]) -> str:
     import csv
     import io
 
+    from jpki.csvexport import csv_row  # no cell a spreadsheet would run as a formula
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LEDGER_CSV_HEADER)
     for row in rows:
-        writer.writerow([row[k] for k in LEDGER_CSV_KEYS])
+        writer.writerow(csv_row(row[k] for k in LEDGER_CSV_KEYS))
     return out.getvalue()
 
 
 __all__ = [
+    "PrintResult",
+    "batch_open",
     "find_by_reference",
     "letter_create",
     "letter_open",

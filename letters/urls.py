@@ -1,4 +1,5 @@
 """URLs of the letters' PDFs (preview, download, batches, the ledger, lookup by reference)."""
+
 from django.urls import path
 
 from . import views

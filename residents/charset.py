@@ -360,16 +360,13 @@ def _raise_if_missing(plan: list[tuple[int, str, str | None]]) -> None:
         return
     listed = "、".join(f"{_display(c)}({i + 1}文字目)" for i, c in missing)
     raise ValidationError(
-        "次の文字は電子証明書に使用できず、代替文字がありません: %(chars)s。"
-        "かな表記を入力してください。",
+        "次の文字は電子証明書に使用できず、代替文字がありません: %(chars)s。かな表記を入力してください。",
         code="no_substitute",
         params={"chars": listed},
     )
 
 
-def substitute_characters_detailed(
-    text: str, *, table: dict[str, str] | None = None
-) -> tuple[str, list[int]]:
+def substitute_characters_detailed(text: str, *, table: dict[str, str] | None = None) -> tuple[str, list[int]]:
     """The certificate text for ``text`` and the positions (in ``text``) that were substituted.
 
     ``table`` replaces the effective substitution table (no database access); by default
@@ -398,6 +395,5 @@ def check_text(text: str, *, table: dict[str, str] | None = None) -> list[dict]:
     character is simply dropped (a variation selector).
     """
     return [
-        {"position": i, "char": c, "codepoint": codepoint(c), "substitute": sub}
-        for i, c, sub in _plan(text, table)
+        {"position": i, "char": c, "codepoint": codepoint(c), "substitute": sub} for i, c, sub in _plan(text, table)
     ]

@@ -2,6 +2,7 @@
 
 Never holds the 12-digit individual number (個人番号).
 """
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,19 +91,19 @@ class Resident(models.Model):
 
     SEARCH_FIELDS = ("name_search", "kana_search", "given_name_search", "given_kana_search")
 
-    def fill_search_keys(self) -> None:
-        """Compute the normalized search keys (also called by bulk loaders, which skip save())."""
-        self.name_search = search_key(self.name)
-        self.kana_search = search_key(self.name_kana)
-        self.given_name_search = search_key(given_part(self.name))
-        self.given_kana_search = search_key(given_part(self.name_kana))
-
     def save(self, *args, **kwargs):
         self.fill_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | set(self.SEARCH_FIELDS)
         super().save(*args, **kwargs)
+
+    def fill_search_keys(self) -> None:
+        """Compute the normalized search keys (also called by bulk loaders, which skip save())."""
+        self.name_search = search_key(self.name)
+        self.kana_search = search_key(self.name_kana)
+        self.given_name_search = search_key(given_part(self.name))
+        self.given_kana_search = search_key(given_part(self.name_kana))
 
     @property
     def address(self) -> str:

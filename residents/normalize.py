@@ -5,6 +5,7 @@ which hiragana/katakana and half/full width no longer differ, spaces are gone an
 are upper case. Queries are normalized the same way, so a prefix match on an indexed column
 finds ヤマダ, やまだ and ﾔﾏﾀﾞ alike without scanning the table.
 """
+
 import unicodedata
 
 import jaconv

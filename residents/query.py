@@ -3,6 +3,7 @@
 A query may hold a date of birth (1985-06-01, 1985/6/1, 19850601, S60.6.1, 昭和60年6月1日, R1.5.1,
 令和元年5月1日), a name or kana (any script or width) and/or an address fragment. Pure functions.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,11 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 ERAS = {
-    "M": 1867, "明治": 1867, "明": 1867,
-    "T": 1911, "大正": 1911, "大": 1911,
-    "S": 1925, "昭和": 1925, "昭": 1925,
-    "H": 1988, "平成": 1988, "平": 1988,
-    "R": 2018, "令和": 2018, "令": 2018,
+    "M": 1867,
+    "明治": 1867,
+    "明": 1867,
+    "T": 1911,
+    "大正": 1911,
+    "大": 1911,
+    "S": 1925,
+    "昭和": 1925,
+    "昭": 1925,
+    "H": 1988,
+    "平成": 1988,
+    "平": 1988,
+    "R": 2018,
+    "令和": 2018,
+    "令": 2018,
 }
 
 _ERA_NAMES = "|".join(sorted((re.escape(k) for k in ERAS), key=len, reverse=True))

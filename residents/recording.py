@@ -1,5 +1,7 @@
 """How every write is recorded: the acting user and the reason go into the history row, text is
-checked before it reaches the database. Used by the services of every layer."""
+checked before it reaches the database (no character a column cannot hold, no 個人番号 in any
+free-text column or reason: :mod:`residents.safety`). Used by the services of every layer."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,15 +22,18 @@ def stamp(obj, actor, reason: str):
 
 
 def save(obj, actor, reason: str, **kwargs):
-    """Save ``obj`` with its history row (checked text; NUL or lone surrogates are a field message)."""
+    """Save ``obj`` with its history row. Its text and the reason are checked first: NUL, lone
+    surrogates or a 個人番号 are a ``ValidationError`` keyed by the field (``reason`` for the reason)."""
     safety.check_instance_text(obj)
+    safety.check_text(reason, "reason")
     stamp(obj, actor, reason)
     obj.save(**kwargs)
     return obj
 
 
 def require_reason(reason: str) -> str:
-    """The reason of a procedure, required, trimmed and checked (500 characters at most)."""
+    """The reason of a procedure, required, trimmed and checked (500 characters at most; never a
+    個人番号, which would sit in every history row written with it)."""
     if not reason or not str(reason).strip():
         raise ValidationError({"reason": "理由を入力してください。"})
     safety.check_text(reason, "reason")

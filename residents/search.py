@@ -12,6 +12,7 @@ Prefix matching is written as an index range (key >= q AND key < q + U+10FFFF) o
 binary collation orders by code point, and as LIKE 'q%' on PostgreSQL, where the
 varchar_pattern_ops indexes serve it. Neither scans the table.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,18 +25,30 @@ from django.db.models import Q
 from .normalize import search_key
 
 ERAS = {  # era initial / name -> first year - 1
-    "M": 1867, "明治": 1867, "明": 1867,
-    "T": 1911, "大正": 1911, "大": 1911,
-    "S": 1925, "昭和": 1925, "昭": 1925,
-    "H": 1988, "平成": 1988, "平": 1988,
-    "R": 2018, "令和": 2018, "令": 2018,
+    "M": 1867,
+    "明治": 1867,
+    "明": 1867,
+    "T": 1911,
+    "大正": 1911,
+    "大": 1911,
+    "S": 1925,
+    "昭和": 1925,
+    "昭": 1925,
+    "H": 1988,
+    "平成": 1988,
+    "平": 1988,
+    "R": 2018,
+    "令和": 2018,
+    "令": 2018,
 }
 CITY_PREFIX = "大阪府吹田市"
 _DATE_PATTERNS = (
     re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 )
-_WAREKI = re.compile(r"^(?P<era>[MTSHR]|明治|大正|昭和|平成|令和|明|大|昭|平|令)(?P<y>\d{1,2}|元)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$")
+_WAREKI = re.compile(
+    r"^(?P<era>[MTSHR]|明治|大正|昭和|平成|令和|明|大|昭|平|令)(?P<y>\d{1,2}|元)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"
+)
 
 
 def parse_date(text: str) -> date | None:

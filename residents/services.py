@@ -3,6 +3,7 @@
 Consequences for cards and certificates are the certificate domain's: ``jpki.services`` calls
 these inside its own transaction and then applies them (arrows only point down).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,20 +12,33 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import safety
 from .models import Resident
 from .recording import MSG_CONCURRENT, now, require_reason, save
 from .safety import check_instance_text
 
 BASIC_INFO_FIELDS = ("name", "birth_date", "sex", "address_town", "address_block", "address_building")
 EDITABLE_FIELDS = BASIC_INFO_FIELDS + (
-    "name_kana", "alias_name", "postal_code", "residence_status", "period_of_stay_ends_on", "is_adult_ward",
+    "name_kana",
+    "alias_name",
+    "postal_code",
+    "residence_status",
+    "period_of_stay_ends_on",
+    "is_adult_ward",
 )
 REQUIRED_FIELDS = ("name", "name_kana", "birth_date", "sex", "postal_code", "address_town")
 DEPARTURE_STATUSES = (
-    Resident.Status.MOVED_OUT, Resident.Status.MOVED_ABROAD, Resident.Status.DECEASED, Resident.Status.REMOVED,
+    Resident.Status.MOVED_OUT,
+    Resident.Status.MOVED_ABROAD,
+    Resident.Status.DECEASED,
+    Resident.Status.REMOVED,
 )
 FIELD_LABELS = {
-    "name": "氏名", "name_kana": "氏名（カナ）", "birth_date": "生年月日", "sex": "性別", "postal_code": "郵便番号",
+    "name": "氏名",
+    "name_kana": "氏名（カナ）",
+    "birth_date": "生年月日",
+    "sex": "性別",
+    "postal_code": "郵便番号",
     "address_town": "住所（町域まで）",
 }
 
@@ -98,13 +112,15 @@ def register_departure(*, resident: Resident, status: str, on: date, actor, reas
     at = now(at)
     if status not in DEPARTURE_STATUSES:
         raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
-    if on is None or on > timezone.localdate(at):
+    if not isinstance(on, date) or isinstance(on, datetime) or on > timezone.localdate(at):
         raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
     try:
         with transaction.atomic():
             current = Resident.objects.select_for_update().get(pk=resident.pk)
             if not current.is_registered:
                 raise ValidationError({"status": f"既に「{current.get_status_display()}」として記録されています。"})
+            if current.birth_date and on < current.birth_date:
+                raise ValidationError({"on": "異動日が生年月日より前になっています。"})
             current.status = status
             current.status_changed_on = on
             save(current, actor, reason)
@@ -113,36 +129,44 @@ def register_departure(*, resident: Resident, status: str, on: date, actor, reas
     return current
 
 
-def substitution_save(
-    *, actor, reason: str, original: str, substitute: str, note: str = "", instance=None
-):
-    """Add or change an entry of the substitution table (代替文字). Staff extend it at the counter."""
+def substitution_check(*, original: str, substitute: str, note: str = "") -> None:
+    """Refuse an entry of the substitution table that cannot be stored or makes no sense, all errors
+    at once, each at its field (the admin's form calls this in ``clean``, :func:`substitution_save`
+    again before writing): a character a certificate can hold needs no substitute (高, A), a control
+    character is no character (``\\x07``), and the substitute must itself be one a certificate can hold."""
     from . import charset
+
+    errors: dict[str, list[str]] = {}
+    for name, value in (("original", original), ("substitute", substitute), ("note", note)):
+        problem = safety.text_problem(value)
+        if problem:
+            errors.setdefault(name, []).append(problem)
+    if not original:
+        errors.setdefault("original", []).append("文字を入力してください。")
+    elif "original" not in errors and not charset.unsupported_characters(original):
+        errors["original"] = ["この文字はそのまま電子証明書に使用できるため、代替文字は不要です。"]
+    if not substitute:
+        errors.setdefault("substitute", []).append("代替文字を入力してください。")
+    elif "substitute" not in errors:
+        bad = charset.unsupported_characters(substitute)
+        if bad:
+            errors["substitute"] = ["代替文字も電子証明書に使用できない文字です: " + "、".join(c for _i, c in bad)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def substitution_save(*, actor, reason: str, original: str, substitute: str, note: str = "", instance=None):
+    """Add or change an entry of the substitution table (代替文字). Staff extend it at the counter."""
     from .models import CharacterSubstitution
 
     reason = require_reason(reason)
-    errors = {}
-    if not original:
-        errors["original"] = "文字を入力してください。"
-    elif not charset.unsupported_characters(original):
-        errors["original"] = "この文字はそのまま電子証明書に使用できるため、代替文字は不要です。"
-    if not substitute:
-        errors["substitute"] = "代替文字を入力してください。"
-    else:
-        bad = charset.unsupported_characters(substitute)
-        if bad:
-            errors["substitute"] = "代替文字も電子証明書に使用できない文字です: " + "、".join(c for _i, c in bad)
-    if errors:
-        raise ValidationError(errors)
+    substitution_check(original=original, substitute=substitute, note=note)
     with transaction.atomic():
         if instance is None:
             instance = CharacterSubstitution.objects.filter(original=original).first() or CharacterSubstitution()
         instance.original = original
         instance.substitute = substitute
         instance.note = (note or "")[:200]
-        try:
-            instance.full_clean()
-        except ValidationError:
-            raise
+        instance.full_clean()
         save(instance, actor, reason)
     return instance

@@ -13,6 +13,13 @@ def at(year, month, day, hour=10, minute=5):
     return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_immediately(settings):
+    """Background tasks (a batch's PDF) run in the calling thread, as they are enqueued; a test that needs
+    the database backend and a worker says so (tests/letters/test_batch_faults.py)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def office(db):
     return OfficeFactory()

@@ -1,5 +1,6 @@
 """factory_boy factories for tests. They write rows directly (test set-up), stamping history
 with a user and reason like the services do; behaviour under test always goes through services."""
+
 import datetime as dt
 
 import factory
@@ -47,7 +48,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class SupervisorFactory(UserFactory):
     username = factory.Sequence(lambda n: f"supervisor{n:02d}")
-    role = factory.PostGeneration(lambda obj, create, extracted, **kw: create and obj.groups.add(Group.objects.get(name=SUPERVISOR)))
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: create and obj.groups.add(Group.objects.get(name=SUPERVISOR))
+    )
 
 
 class ResidentFactory(factory.django.DjangoModelFactory):

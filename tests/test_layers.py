@@ -6,6 +6,7 @@ Layers, bottom to top:
   <  the demo city (jpki/demo/)  <  the screens (jpki/admin/)  <  entry points (jpki/urls.py, settings,
   management commands, jpki/bench/)
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,8 +31,14 @@ RANKS = {
     "jpki.management": 5,
     "letters.management": 5,
 }
-LAYER_NAMES = {0: "the register", 1: "the certificate domain", 2: "letters", 3: "the demo city", 4: "the screens",
-               5: "an entry point"}
+LAYER_NAMES = {
+    0: "the register",
+    1: "the certificate domain",
+    2: "letters",
+    3: "the demo city",
+    4: "the screens",
+    5: "an entry point",
+}
 
 
 def rank(module: str) -> int | None:

@@ -1,5 +1,6 @@
 """No table (history tables included) has a column for a password (暗証番号) or the 12-digit
 individual number (個人番号); identity-document numbers are at most 4 characters."""
+
 import re
 
 import pytest
@@ -9,7 +10,8 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 FORBIDDEN = re.compile(
-    r"((^|_)pin(_|$)|passcode|password|passwd|secret|ansho|anshou|暗証|my_?number|individual_?number|kojin|個人番号)", re.I
+    r"((^|_)pin(_|$)|passcode|password|passwd|secret|ansho|anshou|暗証|my_?number|individual_?number|kojin|個人番号)",
+    re.I,
 )
 # Django's own auth table stores a salted hash of the *staff* login password, not a resident's PIN.
 ALLOWED = {("auth_user", "password")}
@@ -55,4 +57,6 @@ def test_no_char_field_could_hold_a_12_digit_individual_number_by_name():
     for label in ("jpki", "residents", "letters"):
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.concrete_fields:
-                assert not FORBIDDEN.search(field.name) or field.name == "number_last4", f"{model.__name__}.{field.name}"
+                assert not FORBIDDEN.search(field.name) or field.name == "number_last4", (
+                    f"{model.__name__}.{field.name}"
+                )

@@ -1,23 +1,27 @@
 """The supervisors' cross-record audit (監査: 誰が・いつ・何を変更し、誰がどの住民を閲覧したか).
 
 simple-history keeps one history table per model and has no cross-record view. This page queries
-each history table (and ``RecordView``) with the same filters, newest first, limited to what the
-requested page needs, and merge-sorts them in Python: one query per table plus a constant few for
-names, whatever the number of rows. Pagination is "newer / older" without a full count.
+each history table (and ``RecordView``, the read log ``ReadLog``, the letters' ``LetterAccess``) with
+the same filters, newest first, limited to what the requested page needs, and merge-sorts them in
+Python: one query per table plus a constant few for names, whatever the number of rows. Pagination
+is "newer / older" without a full count. The page and its CSV are themselves in the read log.
 """
+
 from __future__ import annotations
 
 import csv
 import heapq
 import itertools
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, Value
+from django.db import connection
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.fields import CharField
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -25,7 +29,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jpki.models import Office, RecordView
+from jpki.csvexport import csv_row
+from jpki.models import Office, ReadLog, ReadLogResident, RecordView
+from jpki.readlog import record_read, request_query
 from residents.models import Resident
 
 PER_PAGE = 50
@@ -82,6 +88,7 @@ def kind_choices():
     choices = [("", _("すべて"))] + [(s.key, s.label()) for s in available_sources()] + [(VIEW_KEY, _("閲覧記録"))]
     if _letter_access_model() is not None:
         choices.append((LETTER_ACCESS_KEY, _("帳票の出力記録")))
+    choices.append((READ_KEY, _("閲覧ログ")))
     return choices
 
 
@@ -91,16 +98,81 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("記録の種類"), required=False)
-    change_type = forms.ChoiceField(label=_("操作"), required=False,
-                                    choices=[("", _("すべて"))] + list(CHANGE_TYPES.items()))
-    resident = forms.IntegerField(label=_("住民ID"), required=False, min_value=1)
+    change_type = forms.ChoiceField(
+        label=_("操作"), required=False, choices=[("", _("すべて"))] + list(CHANGE_TYPES.items())
+    )
+    resident = forms.IntegerField(
+        label=_("住民ID"),
+        required=False,
+        min_value=1,
+        error_messages={"invalid": _("住民IDは数字で入力してください。")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (get_user_model().objects.filter(is_staff=True)
-                                        .order_by("username"))
+        self.fields["user"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")
         self.fields["office"].queryset = Office.objects.order_by("kind", "code")
         self.fields["kind"].choices = kind_choices()
+
+    # --- what makes sense: the system's years, ids the database can hold (a 500 otherwise) ---
+    def _check_date(self, name):
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return value
+        latest = timezone.localdate() + timedelta(days=1)
+        if not AUDIT_EARLIEST <= value <= latest:
+            raise forms.ValidationError(
+                _("%(earliest)sから%(latest)sまでの日付を入力してください。")
+                % {"earliest": f"{AUDIT_EARLIEST:%Y-%m-%d}", "latest": f"{latest:%Y-%m-%d}"}
+            )
+        return value
+
+    def clean_date_from(self):
+        return self._check_date("date_from")
+
+    def clean_date_to(self):
+        return self._check_date("date_to")
+
+    def clean_resident(self):
+        value = self.cleaned_data.get("resident")
+        if value is not None and value > resident_id_max():
+            raise forms.ValidationError(_("住民IDが大きすぎます。住民の画面に表示される番号を入力してください。"))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("終了日が開始日より前になっています。"))
+        return cleaned
+
+
+AUDIT_EARLIEST = date(2000, 1, 1)  # before the system (and the My Number card) existed: nothing to audit
+
+
+def resident_id_max() -> int:
+    """The largest id the residents' primary key column holds on this database."""
+    _low, high = connection.ops.integer_field_range(Resident._meta.pk.get_internal_type())
+    return high
+
+
+def max_page() -> int:
+    """Pages reach as far back as the CSV does; further back, the filters narrow the period."""
+    return max(1, CSV_MAX_ROWS // PER_PAGE)
+
+
+def page_number(request) -> tuple[int, str | None]:
+    """The requested page (``?p=``, from 1, at most :func:`max_page`) and a message when it was not usable."""
+    raw = request.GET.get("p", "1")
+    try:
+        page = int(raw)
+    except (TypeError, ValueError):
+        return 1, _("ページ番号が正しくないため、最初のページを表示しています。")
+    if page < 1:
+        return 1, _("ページ番号が正しくないため、最初のページを表示しています。")
+    if page > max_page():
+        return max_page(), _("これより古い記録は、開始日・終了日で期間を絞り込んで表示してください。")
+    return page, None
 
 
 def _time_range(cd):
@@ -140,9 +212,16 @@ def _history_rows(source: Source, cd, limit: int):
         .annotate(resident_ref=resident_expr)[:limit]
     )
     return [
-        {"ts": r["history_date"], "user_id": r["history_user_id"], "type": r["history_type"],
-         "reason": r["history_change_reason"] or "", "object_id": r["id"], "resident_id": r["resident_ref"],
-         "kind": source.key, "row_id": r["history_id"]}
+        {
+            "ts": r["history_date"],
+            "user_id": r["history_user_id"],
+            "type": r["history_type"],
+            "reason": r["history_change_reason"] or "",
+            "object_id": r["id"],
+            "resident_id": r["resident_ref"],
+            "kind": source.key,
+            "row_id": r["history_id"],
+        }
         for r in rows
     ]
 
@@ -162,8 +241,62 @@ def _view_rows(cd, limit: int):
         qs = qs.filter(resident_id=cd["resident"])
     rows = qs.order_by("-viewed_at", "-id").values("id", "viewed_at", "user_id", "resident_id", "path")[:limit]
     return [
-        {"ts": r["viewed_at"], "user_id": r["user_id"], "type": "view", "reason": r["path"],
-         "object_id": r["resident_id"], "resident_id": r["resident_id"], "kind": VIEW_KEY, "row_id": r["id"]}
+        {
+            "ts": r["viewed_at"],
+            "user_id": r["user_id"],
+            "type": "view",
+            "reason": r["path"],
+            "object_id": r["resident_id"],
+            "resident_id": r["resident_id"],
+            "kind": VIEW_KEY,
+            "row_id": r["id"],
+        }
+        for r in rows
+    ]
+
+
+READ_KEY = "readlog"
+
+
+AUDIT_SCREENS = ("audit", "audit_csv")
+# Reads the audit shows through another source: the resident page is also a RecordView (same request).
+READS_SHOWN_ELSEWHERE = (*AUDIT_SCREENS, "resident_page")
+
+
+def _read_rows(cd, limit: int):
+    """Reads of personal data (``ReadLog``): one row per page read, its resident when it showed one
+    (or the resident filtered by); the screen, the number of residents and the search as the reason.
+    Reads of this page itself are left out (each view would push the next page's rows down by one),
+    and the resident page's (its RecordView is the row); the read log's own admin lists them all."""
+    qs = ReadLog.objects.exclude(screen__in=READS_SHOWN_ELSEWHERE)
+    start, end = _time_range(cd)
+    if start:
+        qs = qs.filter(read_at__gte=start)
+    if end:
+        qs = qs.filter(read_at__lt=end)
+    if cd.get("user"):
+        qs = qs.filter(user=cd["user"])
+    if cd.get("office"):
+        qs = qs.filter(Q(office=cd["office"]) | Q(user__staff_profile__office=cd["office"]))
+    if cd.get("resident"):
+        qs = qs.filter(residents=cd["resident"])
+    first = ReadLogResident.objects.filter(log=OuterRef("pk")).order_by("id").values("resident_id")[:1]
+    rows = (
+        qs.order_by("-read_at", "-id")
+        .annotate(first_resident=Subquery(first))
+        .values("id", "read_at", "user_id", "screen", "query", "resident_count", "first_resident")[:limit]
+    )
+    return [
+        {
+            "ts": r["read_at"],
+            "user_id": r["user_id"],
+            "type": "view",
+            "reason": " ".join(filter(None, [f"{r['screen']}（{r['resident_count']}名）", r["query"]])),
+            "object_id": r["id"],
+            "kind": READ_KEY,
+            "row_id": r["id"],
+            "resident_id": cd.get("resident") or (r["first_resident"] if r["resident_count"] == 1 else None),
+        }
         for r in rows
     ]
 
@@ -195,14 +328,27 @@ def _letter_access_rows(cd, limit: int):
         qs = qs.filter(user__staff_profile__office=cd["office"])
     if cd.get("resident"):
         qs = qs.filter(letter__application__resident_id=cd["resident"])
-    rows = (qs.order_by("-at", "-id")
-            .values("id", "at", "user_id", "action", "letter_id", "letter__reference", "batch_id",
-                    "letter__application__resident_id")[:limit])
+    rows = qs.order_by("-at", "-id").values(
+        "id",
+        "at",
+        "user_id",
+        "action",
+        "letter_id",
+        "letter__reference",
+        "batch_id",
+        "letter__application__resident_id",
+    )[:limit]
     return [
-        {"ts": r["at"], "user_id": r["user_id"], "type": r["action"],
-         "reason": r["letter__reference"] or (f"差出 #{r['batch_id']}" if r["batch_id"] else ""),
-         "object_id": r["letter_id"] or r["batch_id"], "resident_id": r["letter__application__resident_id"],
-         "kind": LETTER_ACCESS_KEY, "row_id": r["id"]}
+        {
+            "ts": r["at"],
+            "user_id": r["user_id"],
+            "type": r["action"],
+            "reason": r["letter__reference"] or (f"差出 #{r['batch_id']}" if r["batch_id"] else ""),
+            "object_id": r["letter_id"] or r["batch_id"],
+            "resident_id": r["letter__application__resident_id"],
+            "kind": LETTER_ACCESS_KEY,
+            "row_id": r["id"],
+        }
         for r in rows
     ]
 
@@ -222,6 +368,8 @@ def audit_rows(cd, *, offset: int, limit: int):
         streams.append(_view_rows(cd, need))
     if kind in ("", LETTER_ACCESS_KEY) and change_type in ("", "view"):
         streams.append(_letter_access_rows(cd, need))
+    if kind in ("", READ_KEY) and change_type in ("", "view"):
+        streams.append(_read_rows(cd, need))
     merged = heapq.merge(*streams, key=lambda r: (r["ts"], r["row_id"]), reverse=True)
     window = list(itertools.islice(merged, offset, offset + limit + 1))
     return window[:limit], len(window) > limit
@@ -242,6 +390,7 @@ def decorate(rows):
     labels = {s.key: s.label() for s in SOURCES}
     labels[VIEW_KEY] = str(_("閲覧記録"))
     labels[LETTER_ACCESS_KEY] = str(_("帳票の出力記録"))
+    labels[READ_KEY] = str(_("閲覧ログ"))
     access_actions = {}
     access_model = _letter_access_model()
     if access_model is not None:
@@ -267,6 +416,8 @@ def decorate(rows):
                 r["history_url"] = reverse("admin:letters_letter_change", args=[r["object_id"]])
             except NoReverseMatch:
                 pass
+        if r["kind"] == READ_KEY:
+            r["history_url"] = reverse("admin:jpki_readlog_change", args=[r["object_id"]])
         source = by_key.get(r["kind"])
         if source is not None:
             try:
@@ -283,15 +434,25 @@ def audit_view(request, admin_site):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
-    cd = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    if request.GET.get("format") == "csv":
-        return audit_csv(cd)
-    try:
-        page = max(1, int(request.GET.get("p", "1")))
-    except ValueError:
-        page = 1
-    rows, has_next = audit_rows(cd, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    valid = not form.is_bound or form.is_valid()
+    cd = form.cleaned_data if form.is_bound and valid else {}
+    if request.GET.get("format") == "csv" and valid:
+        return audit_csv(cd, request=request)
+    page, page_message = page_number(request)
+    if page_message:
+        messages.warning(request, page_message)
+    if valid:
+        rows, has_next = audit_rows(cd, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+        has_next = has_next and page < max_page()
+    else:  # the errors are shown at their fields; an unfiltered list would pass for the filtered one
+        rows, has_next = [], False
     decorate(rows)
+    record_read(
+        request,
+        screen=AUDIT_SCREENS[0],
+        residents=[r["resident"].pk for r in rows if r["resident"]],
+        query=request_query(request),
+    )
     query = request.GET.copy()
     query.pop("p", None)
     query.pop("format", None)
@@ -318,21 +479,40 @@ class _Echo:
         return value
 
 
-def audit_csv(cd):
+def audit_csv(cd, *, request=None):
     rows, _more = audit_rows(cd, offset=0, limit=CSV_MAX_ROWS)
     decorate(rows)
+    if request is not None:
+        record_read(
+            request,
+            screen=AUDIT_SCREENS[1],
+            residents=[r["resident"].pk for r in rows if r["resident"]],
+            query=request_query(request),
+        )
     writer = csv.writer(_Echo())
 
     def stream():
         yield "\ufeff"  # BOM so that Excel opens the UTF-8 file correctly
-        yield writer.writerow(["日時", "職員", "所属窓口", "記録の種類", "操作", "記録ID", "住民ID", "住民", "理由・画面"])
+        yield writer.writerow(
+            ["日時", "職員", "所属窓口", "記録の種類", "操作", "記録ID", "住民ID", "住民", "理由・画面"]
+        )
         for r in rows:
             resident = r["resident"]
-            yield writer.writerow([
-                f"{r['local_ts']:%Y-%m-%d %H:%M:%S}", r["user_label"], r["office_label"], str(r["kind_label"]),
-                str(r["type_label"]), r["object_id"], r["resident_id"] or "", resident.name if resident else "",
-                r["reason"],
-            ])
+            yield writer.writerow(
+                csv_row(
+                    [  # every cell a spreadsheet will not run (jpki.csvexport)
+                        f"{r['local_ts']:%Y-%m-%d %H:%M:%S}",
+                        r["user_label"],
+                        r["office_label"],
+                        str(r["kind_label"]),
+                        str(r["type_label"]),
+                        r["object_id"],
+                        r["resident_id"] or "",
+                        resident.name if resident else "",
+                        r["reason"],
+                    ]
+                )
+            )
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

@@ -3,6 +3,7 @@
 Pure presentation helpers on top of :func:`jpki.rules.certificate_state`: no queries here. The
 callers prefetch the current card and its certificates (see ``jpki.admin.residents``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,11 +61,17 @@ def card_badge(card, today: date) -> Badge:
     if card.status == "suspended":
         return Badge("suspended", str(LABELS["suspended"]), f"〜{card.expires_on:%Y-%m-%d}")
     if card.status != "active" or card.expires_on < today:
-        return Badge("expired", card.get_status_display() if card.status != "active" else str(LABELS["expired"]),
-                     f"〜{card.expires_on:%Y-%m-%d}")
+        return Badge(
+            "expired",
+            card.get_status_display() if card.status != "active" else str(LABELS["expired"]),
+            f"〜{card.expires_on:%Y-%m-%d}",
+        )
     state = rules.certificate_state(card.expires_on, today)
-    return Badge("valid" if state == "valid" else "renewal_window",
-                 str(LABELS["valid"] if state == "valid" else LABELS["renewal_window"]), f"〜{card.expires_on:%Y-%m-%d}")
+    return Badge(
+        "valid" if state == "valid" else "renewal_window",
+        str(LABELS["valid"] if state == "valid" else LABELS["renewal_window"]),
+        f"〜{card.expires_on:%Y-%m-%d}",
+    )
 
 
 def latest_by_kind(certificates) -> dict[str, object]:
@@ -75,6 +82,8 @@ def latest_by_kind(certificates) -> dict[str, object]:
         if current is None:
             chosen[cert.kind] = cert
             continue
-        if current.status != "valid" and (cert.status == "valid" or (cert.issued_on, cert.pk) > (current.issued_on, current.pk)):
+        if current.status != "valid" and (
+            cert.status == "valid" or (cert.issued_on, cert.pk) > (current.issued_on, current.pk)
+        ):
             chosen[cert.kind] = cert
     return chosen

@@ -1,34 +1,56 @@
 """What every counter screen shares: history pages that 404 on ids that are not ids, the read-only
 record admin, and the link to a resident."""
+
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from jpki.security import is_valid_pk
 
+from .changelists import SafeChangeListMixin
+from .readlog import ReadLogMixin
 
-class SafeHistoryIdsMixin:
+
+class SafeHistoryIdsMixin(ReadLogMixin):
     """For ``SimpleHistoryAdmin`` subclasses: a history URL with an id that is not an id is a 404,
     not a 500 (django-simple-history's ``history_view`` / ``history_form_view`` query with the raw
-    value; upstream django-commons/django-simple-history#1108)."""
+    value; upstream django-commons/django-simple-history#1108). Every page it serves (list, record,
+    history) is in the read log (``ReadLogMixin``); history is the supervisors' (``view_historical*``)."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The record page links to its history only for those who may open it (not a link to a 403).
+        context["may_view_history"] = self.has_view_history_permission(request, obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def history_view(self, request, object_id, extra_context=None):
         if not is_valid_pk(self.model, unquote(object_id)):
             raise Http404
-        return super().history_view(request, object_id, extra_context=extra_context)
+        response = super().history_view(request, object_id, extra_context=extra_context)
+        self.log_history_read(request, response, unquote(object_id), "history")
+        return response
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One version of a record, read-only. django-simple-history saves the live record when this
+        page's form is POSTed back (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), a write
+        around every service with no reason: only GET (and HEAD) are answered, anything else is a 405
+        before any lookup, for every model and every role."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
         if not (is_valid_pk(self.model, unquote(object_id)) and is_valid_pk(history_model, version_id)):
             raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+        # No revert or "change history" button: the page only shows the version.
+        extra_context = {**(extra_context or {}), "revert_disabled": True, "change_history": False}
+        response = super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+        self.log_history_read(request, response, unquote(object_id), "history_version")
+        return response
 
 
-class ReadOnlyDomainAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
+class ReadOnlyDomainAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin):
     """A domain record as a read-only page with its history (field diffs and the change reason)."""
 
     actions = None

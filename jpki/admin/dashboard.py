@@ -1,4 +1,5 @@
 """The counter dashboard on the admin index (窓口の状況). A constant number of queries."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,7 @@ def expiry_range_for_window_opening(first: date, last: date) -> tuple[date, date
 
     ``renewal_window(e)[0]`` is non-decreasing in ``e``: search around ``first + 3 months``.
     """
+
     def opens(e):
         return rules.renewal_window(e)[0]
 
@@ -63,12 +65,14 @@ def dashboard(now: datetime | None = None) -> dict:
         table.setdefault(row["office_id"], {})[row["kind"]] = row["n"]
     today_rows = []
     for office_id, by_kind in sorted(table.items(), key=lambda kv: str(offices.get(kv[0], kv[0]))):
-        today_rows.append({
-            "office": offices.get(office_id) or office_id,
-            "office_id": office_id,
-            "cells": [by_kind.get(k, 0) for k, _label in kinds],
-            "total": sum(by_kind.values()),
-        })
+        today_rows.append(
+            {
+                "office": offices.get(office_id) or office_id,
+                "office_id": office_id,
+                "cells": [by_kind.get(k, 0) for k, _label in kinds],
+                "total": sum(by_kind.values()),
+            }
+        )
     totals = [sum(r["cells"][i] for r in today_rows) for i in range(len(kinds))]
 
     # Proxy letters awaiting reply, oldest first (1 query) and how many are overdue (aggregate below).
@@ -82,8 +86,9 @@ def dashboard(now: datetime | None = None) -> dict:
         proxy.days_out = (now - proxy.letter_sent_at).days if proxy.letter_sent_at else None
     # Returned letters (last 30 days) (1 query).
     returned = list(
-        ProxyAuthorization.objects.filter(stage=ProxyAuthorization.Stage.RETURNED,
-                                          returned_at__gte=now - timedelta(days=30))
+        ProxyAuthorization.objects.filter(
+            stage=ProxyAuthorization.Stage.RETURNED, returned_at__gte=now - timedelta(days=30)
+        )
         .select_related("application__resident")
         .order_by("-returned_at")[:LIST_LIMIT]
     )
@@ -101,7 +106,9 @@ def dashboard(now: datetime | None = None) -> dict:
     # (status, expires_on) serves the first two, (status, revoked_at) the third.
     window = dict(
         Certificate.objects.filter(status="valid", expires_on__range=(lo, hi))
-        .values_list("kind").annotate(n=Count("id")).order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     cert_counts = {
         "window_signing": window.get("signing", 0),

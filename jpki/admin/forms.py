@@ -1,8 +1,10 @@
 """Forms of the counter workflows (窓口の手続画面). Each maps onto one service call.
 
 Field names match the keys of the services' ``ValidationError.message_dict`` so that a refusal
-lands on the field it belongs to (see :func:`apply_service_errors`).
+lands on the field it belongs to (see :func:`apply_service_errors`). Every text field refuses a
+個人番号 at the field (:class:`NoIndividualNumberForm`); the services refuse it too, as a backstop.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jpki.models import Application, Card, IdentityDocument
+from residents import safety
 from residents.models import CharacterSubstitution, Resident
 
 OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
-OUTSIDE_HOURS_HELP = _("取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。")
+OUTSIDE_HOURS_HELP = _(
+    "取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。"
+)
 
 DOC_CHOICES = [("", "---------")] + list(IdentityDocument.Kind.choices)
 APPLICANT_CHOICES = [
@@ -67,13 +72,38 @@ def _check_card_issue_date(form, value):
     return value
 
 
-class WorkflowForm(forms.Form):
+class NoIndividualNumberForm:
+    """Mixin for a form (before ``forms.Form``/``ModelForm`` in the bases): no text field may hold a
+    個人番号 (12 digits with its check digit, full-width, spaced or hyphenated alike). The message
+    sits at the field the clerk typed it into.
+
+    Every ``CharField`` (and subclass) is checked except hidden ones (nobody types into them) and
+    :attr:`number_fields`: numbers that have their own validation and are not stored as typed
+    (a tracking number; an identity document's number, of which only the last 4 characters are
+    ever stored, and which is a 12-digit driving licence number as often as not).
+    """
+
+    number_fields: frozenset[str] = frozenset()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if name in self.number_fields or field.widget.is_hidden or not isinstance(field, forms.CharField):
+                continue
+            if name in self.cleaned_data and safety.looks_like_individual_number(self.cleaned_data[name]):
+                self.add_error(name, safety.MSG_INDIVIDUAL_NUMBER)
+        return cleaned
+
+
+class WorkflowForm(NoIndividualNumberForm, forms.Form):
     reason = forms.CharField(
-        label=_("理由・備考（履歴に記録）"), max_length=500,
+        label=_("理由・備考（履歴に記録）"),
+        max_length=500,
         widget=forms.TextInput(attrs={"size": 60}),
     )
 
     default_reason = ""
+    number_fields = frozenset({"document_number", "document2_number", "proxy_document_number", "tracking_number"})
 
     def __init__(self, *args, resident: Resident | None = None, application: Application | None = None, **kwargs):
         self.resident = resident
@@ -82,8 +112,10 @@ class WorkflowForm(forms.Form):
         if not self.is_bound and self.default_reason:
             self.fields["reason"].initial = self.default_reason
         # The reason goes last on the screen.
-        self.order_fields([n for n in self.fields if n not in ("outside_hours_confirmed", "reason")]
-                          + ["outside_hours_confirmed", "reason"])
+        self.order_fields(
+            [n for n in self.fields if n not in ("outside_hours_confirmed", "reason")]
+            + ["outside_hours_confirmed", "reason"]
+        )
 
 
 class OutsideHoursMixin(forms.Form):
@@ -96,11 +128,15 @@ class CertificateTextMixin(forms.Form):
     """When a character of the name or address has no 代替文字, the clerk enters that part in kana."""
 
     certificate_name = forms.CharField(
-        label=_("証明書に記録する氏名（代替文字がない場合のみ）"), required=False, max_length=200,
+        label=_("証明書に記録する氏名（代替文字がない場合のみ）"),
+        required=False,
+        max_length=200,
         help_text=_("代替文字のない文字を含む場合に、その部分をかなにして氏名全体を入力します。"),
     )
     certificate_address = forms.CharField(
-        label=_("証明書に記録する住所（代替文字がない場合のみ）"), required=False, max_length=300,
+        label=_("証明書に記録する住所（代替文字がない場合のみ）"),
+        required=False,
+        max_length=300,
         help_text=_("代替文字のない文字を含む場合に、その部分をかなにして住所全体を入力します。"),
     )
 
@@ -128,26 +164,50 @@ class DocumentsMixin(forms.Form):
     def documents(self):
         from jpki.services import DocumentShown
 
-        holder = IdentityDocument.Holder.LEGAL if self.cleaned_data.get("applicant_type") == "legal" else IdentityDocument.Holder.RESIDENT
+        holder = (
+            IdentityDocument.Holder.LEGAL
+            if self.cleaned_data.get("applicant_type") == "legal"
+            else IdentityDocument.Holder.RESIDENT
+        )
         docs = []
         for prefix in ("document", "document2"):
             kind = self.cleaned_data.get(f"{prefix}_kind")
             if kind:
-                docs.append(DocumentShown(holder, kind, self.cleaned_data.get(f"{prefix}_issuer", ""),
-                                          self.cleaned_data.get(f"{prefix}_number", "")))
+                docs.append(
+                    DocumentShown(
+                        holder,
+                        kind,
+                        self.cleaned_data.get(f"{prefix}_issuer", ""),
+                        self.cleaned_data.get(f"{prefix}_number", ""),
+                    )
+                )
         return docs
 
 
 class LegalAuthorityMixin(forms.Form):
     legal_authority_document = forms.CharField(
-        label=_("法定代理権の確認書類"), required=False, max_length=60, help_text=_("戸籍謄本・登記事項証明書など（発行から3か月以内）")
+        label=_("法定代理権の確認書類"),
+        required=False,
+        max_length=60,
+        help_text=_("戸籍謄本・登記事項証明書など（発行から3か月以内）"),
     )
-    legal_authority_issued_on = forms.DateField(label=_("確認書類の発行日"), required=False,
-                                                widget=forms.DateInput(attrs={"type": "date"}))
+    legal_authority_issued_on = forms.DateField(
+        label=_("確認書類の発行日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_legal_authority_issued_on(self):
+        """Issued on or before today, and not in another century (the service checks the 3 months)."""
+        value = self.cleaned_data.get("legal_authority_issued_on")
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(_("確認書類の発行日が未来の日付になっています。"))
+        if value is not None and value.year < 2000:
+            raise ValidationError(_("確認書類の発行日を確認してください（発行から3か月以内の書類が必要です）。"))
+        return value
 
 
-class IssueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, CertificateTextMixin,
-                OutsideHoursMixin):
+class IssueForm(
+    WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, CertificateTextMixin, OutsideHoursMixin
+):
     """新規発行・更新 (same day: the resident themself or a legal representative)."""
 
     default_reason = "窓口申請による発行"
@@ -165,7 +225,11 @@ class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorit
     issued_on = forms.DateField(label=_("新しいカードの交付日"), widget=forms.DateInput(attrs={"type": "date"}))
     old_card_status = forms.ChoiceField(
         label=_("旧カードの扱い"),
-        choices=[(Card.Status.LOST, _("紛失")), (Card.Status.RETURNED, _("返納（毀損など）")), (Card.Status.REVOKED, _("廃止"))],
+        choices=[
+            (Card.Status.LOST, _("紛失")),
+            (Card.Status.RETURNED, _("返納（毀損など）")),
+            (Card.Status.REVOKED, _("廃止")),
+        ],
         initial=Card.Status.LOST,
     )
     fee_paid = forms.BooleanField(label=_("手数料を収納した"), required=False)
@@ -216,8 +280,17 @@ class BasicInfoForm(WorkflowForm):
     address_building = forms.CharField(label=_("方書"), max_length=100, required=False)
 
     default_reason = "基本4情報の変更（住民記録の異動）"
-    FIELDS = ("name", "name_kana", "alias_name", "birth_date", "sex", "postal_code", "address_town",
-              "address_block", "address_building")
+    FIELDS = (
+        "name",
+        "name_kana",
+        "alias_name",
+        "birth_date",
+        "sex",
+        "postal_code",
+        "address_town",
+        "address_block",
+        "address_building",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,14 +301,35 @@ class BasicInfoForm(WorkflowForm):
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
+    def clean_birth_date(self):
+        """A living resident's birth date: from 1900 to today."""
+        value = self.cleaned_data.get("birth_date")
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(_("生年月日が未来の日付になっています。"))
+        if value is not None and value.year < 1900:
+            raise ValidationError(_("生年月日は1900年以降の日付を入力してください。"))
+        return value
+
 
 class DepartureForm(WorkflowForm):
     status = forms.ChoiceField(
         label=_("異動の種類"),
-        choices=[(s, l) for s, l in Resident.Status.choices if s != Resident.Status.REGISTERED],
+        choices=[(s, label) for s, label in Resident.Status.choices if s != Resident.Status.REGISTERED],
     )
     on = forms.DateField(label=_("異動日"), widget=forms.DateInput(attrs={"type": "date"}))
     default_reason = "住民記録の消除（転出・死亡など）"
+
+    def clean_on(self):
+        """Not after today and not before the resident was born (the service checks the same)."""
+        value = self.cleaned_data.get("on")
+        if value is None:
+            return value
+        if value > timezone.localdate():
+            raise ValidationError(_("異動日が未来の日付になっています。"))
+        resident = getattr(self, "resident", None)
+        if (resident is not None and resident.birth_date and value < resident.birth_date) or value.year < 1900:
+            raise ValidationError(_("異動日が生年月日より前になっています。"))
+        return value
 
 
 class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
@@ -255,13 +349,35 @@ class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
     proxy_address = forms.CharField(label=_("代理人住所"), max_length=200, widget=forms.TextInput(attrs={"size": 60}))
     relation = forms.CharField(label=_("本人との関係"), max_length=40)
     proxy_document_kind = forms.ChoiceField(
-        label=_("代理人の本人確認書類（任意）"), choices=DOC_CHOICES, required=False,
+        label=_("代理人の本人確認書類（任意）"),
+        choices=DOC_CHOICES,
+        required=False,
         help_text=_("1回目の来庁では任意です。"),
     )
     proxy_document_issuer = forms.CharField(label=_("発行者"), required=False, max_length=60)
-    proxy_document_number = forms.CharField(label=_("番号"), required=False, max_length=40,
-                                            help_text=_("末尾4桁のみ記録されます。"))
+    proxy_document_number = forms.CharField(
+        label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
+    )
     default_reason = "任意代理人による申請（照会書送付依頼）"
+
+    def clean_proxy_birth_date(self):
+        """Born in 1900 or later and at least 15 years ago (the service checks the same)."""
+        from jpki.services.proxy import proxy_birth_date_problem
+
+        value = self.cleaned_data.get("proxy_birth_date")
+        problem = proxy_birth_date_problem(value, timezone.localdate()) if value is not None else None
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+    def clean_proxy_postal_code(self):
+        """7 digits, full-width or with a hyphen alike, kept as NNN-NNNN (``=1+1`` is refused)."""
+        from jpki.services.proxy import MSG_POSTAL_CODE, normalize_postal_code
+
+        value = normalize_postal_code(self.cleaned_data.get("proxy_postal_code") or "")
+        if value is None:
+            raise ValidationError(MSG_POSTAL_CODE)
+        return value
 
     def proxy_document(self):
         from jpki.services import DocumentShown
@@ -269,8 +385,12 @@ class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
         kind = self.cleaned_data.get("proxy_document_kind")
         if not kind:
             return None
-        return DocumentShown(IdentityDocument.Holder.PROXY, kind, self.cleaned_data.get("proxy_document_issuer", ""),
-                             self.cleaned_data.get("proxy_document_number", ""))
+        return DocumentShown(
+            IdentityDocument.Holder.PROXY,
+            kind,
+            self.cleaned_data.get("proxy_document_issuer", ""),
+            self.cleaned_data.get("proxy_document_number", ""),
+        )
 
 
 _TRACKING_CLEAN = re.compile(r"[\s\-‐－ー]")
@@ -278,7 +398,9 @@ _TRACKING_CLEAN = re.compile(r"[\s\-‐－ー]")
 
 class ProxyLetterSentForm(WorkflowForm):
     tracking_number = forms.CharField(
-        label=_("お問い合わせ番号（簡易書留）"), required=False, max_length=20,
+        label=_("お問い合わせ番号（簡易書留）"),
+        required=False,
+        max_length=20,
         help_text=_("例: 1234-5678-9012（11〜13桁の数字）"),
     )
     default_reason = "照会書兼回答書を発送（簡易書留・転送不要）"
@@ -318,12 +440,19 @@ class ProxyVisit2Form(WorkflowForm, CertificateTextMixin, OutsideHoursMixin):
     application_form_checked = forms.BooleanField(label=_("電子証明書新規発行申請書"), required=False)
     proxy_document_kind = forms.ChoiceField(label=_("代理人の本人確認書類"), choices=DOC_CHOICES, required=False)
     proxy_document_issuer = forms.CharField(label=_("発行者"), required=False, max_length=60)
-    proxy_document_number = forms.CharField(label=_("番号"), required=False, max_length=40,
-                                            help_text=_("末尾4桁のみ記録されます。"))
+    proxy_document_number = forms.CharField(
+        label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
+    )
     default_reason = "任意代理人の2回目来庁（回答書持参）"
 
-    CHECKLIST = ("resident_card_checked", "proxy_photo_id_checked", "reply_complete", "power_of_attorney_complete",
-                 "envelope_sealed", "application_form_checked")
+    CHECKLIST = (
+        "resident_card_checked",
+        "proxy_photo_id_checked",
+        "reply_complete",
+        "power_of_attorney_complete",
+        "envelope_sealed",
+        "application_form_checked",
+    )
 
     def checklist(self) -> dict[str, bool]:
         return {name: bool(self.cleaned_data.get(name)) for name in self.CHECKLIST}
@@ -331,7 +460,7 @@ class ProxyVisit2Form(WorkflowForm, CertificateTextMixin, OutsideHoursMixin):
     proxy_document = ProxyVisit1Form.proxy_document
 
 
-class CharacterSubstitutionForm(forms.ModelForm):
+class CharacterSubstitutionForm(NoIndividualNumberForm, forms.ModelForm):
     change_reason = forms.CharField(label=_("追加・変更の理由（履歴に記録）"), max_length=200)
 
     class Meta:
@@ -344,6 +473,7 @@ class CharacterSubstitutionForm(forms.ModelForm):
         value = self.cleaned_data["substitute"]
         bad = charset.unsupported_characters(value)
         if bad:
-            raise ValidationError(_("代替文字も電子証明書に使用できない文字です: %(chars)s") % {
-                "chars": "、".join(c for _i, c in bad)})
+            raise ValidationError(
+                _("代替文字も電子証明書に使用できない文字です: %(chars)s") % {"chars": "、".join(c for _i, c in bad)}
+            )
         return value

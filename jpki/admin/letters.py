@@ -4,6 +4,7 @@ the day's batch print, and the reference search (照会番号で検索).
 The admin stays thin: every write is a service in ``letters.services``; each workflow is its own
 admin view with its own form and permission check.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -18,22 +19,29 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from jpki.models import Office
-from letters import services
-from letters.models import Letter, LetterAccess, MailClass, MailingBatch, ReturnReason
-from letters.views import pdf_response
+from jpki.readlog import record_read
+from letters import batches, services
+from letters.models import Letter, LetterAccess, MailClass, ReturnReason
 
-from .base import SafeHistoryIdsMixin
+from . import submissions
+from .base import SafeChangeListMixin, SafeHistoryIdsMixin
+from .forms import NoIndividualNumberForm
 
 # --- forms ---------------------------------------------------------------------------------------
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NoIndividualNumberForm, forms.Form):
+    """Every letters form: a reason, and no 個人番号 in any text field (the tracking number aside)."""
+
+    number_fields = frozenset({"tracking_number"})
     reason = forms.CharField(label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
 
 class ReprintForm(ReasonForm):
     reason = forms.CharField(
-        label=_("再印刷の理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        label=_("再印刷の理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("例: 印刷不良のため、封入時に汚損したため。前の版のPDFはそのまま保存されます。"),
     )
 
@@ -41,7 +49,9 @@ class ReprintForm(ReasonForm):
 class MailingForm(ReasonForm):
     mail_class = forms.ChoiceField(label=_("郵便の種類"), choices=MailClass.choices, initial=MailClass.REGISTERED)
     tracking_number = forms.CharField(
-        label=_("お問い合わせ番号"), max_length=20, required=False,
+        label=_("お問い合わせ番号"),
+        max_length=20,
+        required=False,
         help_text=_("簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9012）。"),
     )
     at = forms.DateTimeField(label=_("差出日時"), required=False, help_text=_("空欄なら現在時刻"))
@@ -64,6 +74,21 @@ class PrintDayForm(ReasonForm):
 
 class CreateLetterForm(ReasonForm):
     kind = forms.ChoiceField(label=_("帳票の種類"), choices=Letter.Kind.choices)
+
+
+def _letter_url(letter) -> str:
+    return reverse("admin:letters_letter_change", args=[letter.pk])
+
+
+def _batch_accepted(request, batch):
+    """After a batch was made: its page (``jpki.admin.batches``), where the PDF appears once the worker
+    has rendered it."""
+    if batch is None:
+        messages.info(request, _("印刷する照会書はありません。"))
+        return redirect(reverse("admin:letters_letter_changelist"))
+    accepted = _("%(batch)s（%(count)d通）の印刷を受け付けました。")
+    messages.success(request, accepted % {"batch": batch, "count": batch.letters.count()})
+    return redirect(reverse("admin:letters_mailingbatch_status", args=[batch.pk]))
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -89,12 +114,32 @@ class ReferenceSearchMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin):
-    list_display = ("reference", "kind", "version", "resident_col", "application_link", "rendered_at", "mail_class",
-                    "tracking_col", "posted_at", "returned_at", "reply_received_at", "is_current", "pdf_links")
+class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin):
+    list_display = (
+        "reference",
+        "kind",
+        "version",
+        "resident_col",
+        "application_link",
+        "rendered_at",
+        "mail_class",
+        "tracking_col",
+        "posted_at",
+        "returned_at",
+        "reply_received_at",
+        "is_current",
+        "pdf_links",
+    )
     list_display_links = ("reference",)
-    list_filter = ("kind", "is_current", "mail_class", ("posted_at", admin.EmptyFieldListFilter),
-                   ("returned_at", admin.EmptyFieldListFilter), "return_reason", "application__office")
+    list_filter = (
+        "kind",
+        "is_current",
+        "mail_class",
+        ("posted_at", admin.EmptyFieldListFilter),
+        ("returned_at", admin.EmptyFieldListFilter),
+        "return_reason",
+        "application__office",
+    )
     list_select_related = ("application", "application__resident", "rendered_by")
     search_fields = ("=reference", "=reference_root", "=tracking_number", "application__resident__name_search")
     search_help_text = _("照会番号（QRコードの読取りも可）、お問い合わせ番号、氏名で検索")
@@ -103,16 +148,69 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
     list_per_page = 50
     date_hierarchy = "rendered_at"
     actions = ["print_selected"]
-    readonly_fields = ("workflow_links", "kind", "application_link", "resident_col", "reference", "reference_root",
-                       "version", "previous", "is_current", "reason", "rendered_at", "rendered_by", "sha256",
-                       "page_count", "mail_class", "tracking_col", "batch", "batch_first_page", "posted_at",
-                       "returned_at", "return_reason", "return_note", "reply_received_at", "access_log")
+    readonly_fields = (
+        "workflow_links",
+        "kind",
+        "application_link",
+        "resident_col",
+        "reference",
+        "reference_root",
+        "version",
+        "previous",
+        "is_current",
+        "reason",
+        "rendered_at",
+        "rendered_by",
+        "sha256",
+        "page_count",
+        "mail_class",
+        "tracking_col",
+        "batch",
+        "batch_first_page",
+        "posted_at",
+        "returned_at",
+        "return_reason",
+        "return_note",
+        "reply_received_at",
+        "access_log",
+    )
     fieldsets = (
         (None, {"fields": ("workflow_links",)}),
-        (_("帳票"), {"fields": ("kind", "reference", "version", "previous", "is_current", "reason", "application_link",
-                              "resident_col", "rendered_at", "rendered_by", "sha256", "page_count")}),
-        (_("郵送"), {"fields": ("mail_class", "tracking_col", "batch", "batch_first_page", "posted_at", "returned_at",
-                              "return_reason", "return_note", "reply_received_at")}),
+        (
+            _("帳票"),
+            {
+                "fields": (
+                    "kind",
+                    "reference",
+                    "version",
+                    "previous",
+                    "is_current",
+                    "reason",
+                    "application_link",
+                    "resident_col",
+                    "rendered_at",
+                    "rendered_by",
+                    "sha256",
+                    "page_count",
+                )
+            },
+        ),
+        (
+            _("郵送"),
+            {
+                "fields": (
+                    "mail_class",
+                    "tracking_col",
+                    "batch",
+                    "batch_first_page",
+                    "posted_at",
+                    "returned_at",
+                    "return_reason",
+                    "return_note",
+                    "reply_received_at",
+                )
+            },
+        ),
         (_("出力記録"), {"fields": ("access_log",)}),
     )
 
@@ -149,7 +247,8 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
     def pdf_links(self, obj):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">表示</a> / <a href="{}">保存</a>',
-            reverse("letters:preview", args=[obj.pk]), reverse("letters:download", args=[obj.pk]),
+            reverse("letters:preview", args=[obj.pk]),
+            reverse("letters:download", args=[obj.pk]),
         )
 
     @admin.display(description=_("操作"))
@@ -171,10 +270,14 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
     @admin.display(description=_("出力記録（直近20件）"))
     def access_log(self, obj):
         rows = obj.accesses.select_related("user").order_by("-at")[:20]
-        return format_html_join(
-            "", "<div>{} {} {}</div>",
-            ((timezone.localtime(a.at).strftime("%Y-%m-%d %H:%M"), a.user, a.get_action_display()) for a in rows),
-        ) or "—"
+        return (
+            format_html_join(
+                "",
+                "<div>{} {} {}</div>",
+                ((timezone.localtime(a.at).strftime("%Y-%m-%d %H:%M"), a.user, a.get_action_display()) for a in rows),
+            )
+            or "—"
+        )
 
     # --- workflow views ---
     def get_urls(self):
@@ -193,40 +296,64 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
         if not self._can_write(request):
             raise PermissionDenied
         form = form_class(request.POST or None, initial=initial or {})
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = run(form.cleaned_data)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
+        # Each one once: the form carries a single-use token (the procedure is the URL's name).
+        once = submissions.OneShot(
+            request,
+            submissions.Scope.of(
+                request.user, request.resolver_match.url_name, resident=letter.application.resident_id, obj=letter
+            ),
+        )
+        recorded = None
+        try:
+            recorded = once.recorded()
+            if recorded is None and request.method == "POST" and form.is_valid():
+                result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
                 messages.success(request, f"{title}: {result.reference} を記録しました。")
-                return redirect(reverse("admin:letters_letter_change", args=[result.pk]))
+                return redirect(_letter_url(result))
+        except submissions.AlreadyRecorded as exc:
+            recorded = exc.submission
+        except ValidationError as exc:
+            _apply_errors(form, exc)
         context = {
+            **once.context(),
+            **(submissions.already_recorded_context(recorded) if recorded else {}),
             **self.admin_site.each_context(request),
             "title": title,
             "subtitle": letter.reference if letter else None,
             "form": form,
             "letter": letter,
             "opts": self.model._meta,
-            "back_url": reverse("admin:letters_letter_change", args=[letter.pk]) if letter else
-            reverse("admin:letters_letter_changelist"),
+            "back_url": reverse("admin:letters_letter_change", args=[letter.pk])
+            if letter
+            else reverse("admin:letters_letter_changelist"),
         }
+        record_read(request, screen="letter_workflow", residents=[letter.application.resident_id], query=str(title))
         return TemplateResponse(request, "letters/admin/workflow_form.html", context)
 
     def reprint_view(self, request, pk):
         letter = get_object_or_404(Letter, pk=pk)
         return self._workflow(
-            request, letter, ReprintForm, "再印刷",
+            request,
+            letter,
+            ReprintForm,
+            "再印刷",
             lambda d: services.letter_reprint(letter=letter, actor=request.user, reason=d["reason"]),
         )
 
     def mailing_view(self, request, pk):
         letter = get_object_or_404(Letter, pk=pk)
         return self._workflow(
-            request, letter, MailingForm, "差出の記録",
+            request,
+            letter,
+            MailingForm,
+            "差出の記録",
             lambda d: services.letter_record_mailing(
-                letter=letter, actor=request.user, reason=d["reason"], tracking_number=d["tracking_number"],
-                mail_class=d["mail_class"], at=d["at"],
+                letter=letter,
+                actor=request.user,
+                reason=d["reason"],
+                tracking_number=d["tracking_number"],
+                mail_class=d["mail_class"],
+                at=d["at"],
             ),
             initial={"mail_class": letter.mail_class, "reason": "照会書兼回答書を差出"},
         )
@@ -234,10 +361,17 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
     def return_view(self, request, pk):
         letter = get_object_or_404(Letter, pk=pk)
         return self._workflow(
-            request, letter, ReturnForm, "返戻の記録",
+            request,
+            letter,
+            ReturnForm,
+            "返戻の記録",
             lambda d: services.letter_record_return(
-                letter=letter, actor=request.user, reason=d["reason"], return_reason=d["return_reason"],
-                note=d["note"], at=d["at"],
+                letter=letter,
+                actor=request.user,
+                reason=d["reason"],
+                return_reason=d["return_reason"],
+                note=d["note"],
+                at=d["at"],
             ),
             initial={"reason": "照会書兼回答書が返戻された"},
         )
@@ -245,7 +379,10 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
     def reply_view(self, request, pk):
         letter = get_object_or_404(Letter, pk=pk)
         return self._workflow(
-            request, letter, ReplyForm, "回答書の受理",
+            request,
+            letter,
+            ReplyForm,
+            "回答書の受理",
             lambda d: services.letter_record_reply(letter=letter, actor=request.user, reason=d["reason"], at=d["at"]),
             initial={"reason": "回答書（封入・割印あり）を受理"},
         )
@@ -256,19 +393,44 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
         application = get_object_or_404(Application, pk=application_id)
         if not request.user.has_perm("letters.add_letter"):
             raise PermissionDenied
-        form = CreateLetterForm(request.POST or None, initial={"kind": request.GET.get("kind", ""), "reason": "帳票の作成"})
-        if request.method == "POST" and form.is_valid():
-            try:
-                letter = services.letter_create(kind=form.cleaned_data["kind"], application=application,
-                                                actor=request.user, reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
+        form = CreateLetterForm(
+            request.POST or None, initial={"kind": request.GET.get("kind", ""), "reason": "帳票の作成"}
+        )
+        once = submissions.OneShot(
+            request,
+            submissions.Scope.of(
+                request.user, request.resolver_match.url_name, resident=application.resident_id, obj=application
+            ),
+        )
+        recorded = None
+        try:
+            recorded = once.recorded()
+            if recorded is None and request.method == "POST" and form.is_valid():
+                letter = once.submit(
+                    lambda: services.letter_create(
+                        kind=form.cleaned_data["kind"],
+                        application=application,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    ),
+                    result_url=_letter_url,
+                )
                 messages.success(request, f"{letter.get_kind_display()} {letter.reference} を作成しました。")
-                return redirect(reverse("admin:letters_letter_change", args=[letter.pk]))
-        context = {**self.admin_site.each_context(request), "title": "帳票の作成", "subtitle": str(application),
-                   "form": form, "opts": self.model._meta,
-                   "back_url": reverse("admin:jpki_application_change", args=[application.pk])}
+                return redirect(_letter_url(letter))
+        except submissions.AlreadyRecorded as exc:
+            recorded = exc.submission
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        context = {
+            **once.context(),
+            **(submissions.already_recorded_context(recorded) if recorded else {}),
+            **self.admin_site.each_context(request),
+            "title": "帳票の作成",
+            "subtitle": str(application),
+            "form": form,
+            "opts": self.model._meta,
+            "back_url": reverse("admin:jpki_application_change", args=[application.pk]),
+        }
         return TemplateResponse(request, "letters/admin/workflow_form.html", context)
 
     def print_day_view(self, request):
@@ -278,17 +440,23 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
         form = PrintDayForm(request.POST or None, initial={"office": office, "reason": "本日分の照会書を印刷"})
         if request.method == "POST" and form.is_valid():
             try:
-                result = services.print_day(actor=request.user, reason=form.cleaned_data["reason"],
-                                            office=form.cleaned_data["office"], on=form.cleaned_data["date"])
+                batch = services.mailing_batch_create(
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    office=form.cleaned_data["office"],
+                    on=form.cleaned_data["date"],
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                if result is None:
-                    messages.info(request, "印刷する照会書はありません。")
-                    return redirect(reverse("admin:letters_letter_changelist"))
-                return pdf_response(result.pdf, f"差出-{result.batch.date:%Y%m%d}-{result.batch.number}.pdf", inline=False)
-        context = {**self.admin_site.each_context(request), "title": "本日の照会書を一括印刷（差出票付き）",
-                   "form": form, "opts": self.model._meta, "back_url": reverse("admin:letters_letter_changelist")}
+                return _batch_accepted(request, batch)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "本日の照会書を一括印刷（差出票付き）",
+            "form": form,
+            "opts": self.model._meta,
+            "back_url": reverse("admin:letters_letter_changelist"),
+        }
         return TemplateResponse(request, "letters/admin/workflow_form.html", context)
 
     @admin.action(description=_("選択した照会書を一括印刷（差出票付き・1つのPDF）"), permissions=["change"])
@@ -300,82 +468,30 @@ class LetterAdmin(SafeHistoryIdsMixin, ReferenceSearchMixin, SimpleHistoryAdmin)
             return None
         office = letters[0].application.office
         try:
-            result = services.print_day(actor=request.user, reason="選択した照会書の一括印刷", office=office,
-                                        letters=letters)
+            batch = services.mailing_batch_create(
+                actor=request.user, reason="選択した照会書の一括印刷", office=office, letters=letters
+            )
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
-        if result is None:
-            self.message_user(request, "印刷する照会書はありません。", messages.WARNING)
-            return None
-        return pdf_response(result.pdf, f"差出-{result.batch.date:%Y%m%d}-{result.batch.number}.pdf", inline=False)
+        return _batch_accepted(request, batch)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         if self._can_write(request):
             extra_context["print_day_url"] = reverse("admin:letters_letter_print_day")
+        if request.user.has_perm("letters.view_mailingbatch"):
+            extra_context["open_batches"] = batches.batches_not_done()
         return super().changelist_view(request, extra_context)
 
     change_list_template = "letters/admin/letter_change_list.html"
-
-
-# --- MailingBatch --------------------------------------------------------------------------------
-
-
-class LetterInline(admin.TabularInline):
-    model = Letter
-    fk_name = "batch"
-    fields = ("reference", "application", "mail_class", "tracking_number", "posted_at", "returned_at", "batch_first_page")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(MailingBatch)
-class MailingBatchAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
-    list_display = ("date", "office", "number", "letter_count", "printed_at", "printed_by", "page_count", "pdf_link")
-    list_filter = ("office", "date")
-    list_select_related = ("office", "printed_by")
-    date_hierarchy = "date"
-    readonly_fields = ("office", "date", "number", "created_at", "created_by", "printed_at", "printed_by", "sha256",
-                       "page_count", "note", "pdf_link")
-    exclude = ("pdf",)
-    inlines = [LetterInline]
-    actions = None
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    @admin.display(description=_("通数"))
-    def letter_count(self, obj):
-        return obj.letters.count()
-
-    @admin.display(description=_("PDF"))
-    def pdf_link(self, obj):
-        if not obj.pdf:
-            return "—"
-        return format_html('<a href="{}">差出票付きPDF</a>', reverse("letters:batch_download", args=[obj.pk]))
 
 
 # --- LetterAccess (read-only log for supervisors) ------------------------------------------------
 
 
 @admin.register(LetterAccess)
-class LetterAccessAdmin(admin.ModelAdmin):
+class LetterAccessAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = ("at", "user", "action", "letter", "batch", "path")
     list_filter = ("action", "at")
     list_select_related = ("user", "letter", "batch", "batch__office")

@@ -3,6 +3,7 @@
 The letters app is built by another teammate; everything here is looked up at call time so the
 counter screens keep working while it is missing or half-built.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -87,8 +88,11 @@ def current_inquiry(application):
     if model is None or _services() is None:
         return None
     try:
-        return (model.objects.filter(application=application, kind="inquiry", is_current=True)
-                .order_by("-version", "-id").first())
+        return (
+            model.objects.filter(application=application, kind="inquiry", is_current=True)
+            .order_by("-version", "-id")
+            .first()
+        )
     except DatabaseError:
         return None
 
@@ -112,8 +116,9 @@ def record_mailing(*, application, tracking_number: str, actor, reason: str, ren
         return None
     letter = current_inquiry(application)
     if letter is None:
-        letter = services.letter_create(kind="inquiry", application=application, actor=actor,
-                                        reason="照会書兼回答書の作成", render_now=render)
+        letter = services.letter_create(
+            kind="inquiry", application=application, actor=actor, reason="照会書兼回答書の作成", render_now=render
+        )
     return services.letter_record_mailing(letter=letter, actor=actor, reason=reason, tracking_number=tracking_number)
 
 
@@ -130,5 +135,6 @@ def record_return(*, application, actor, reason: str, return_reason: str, note: 
     letter = current_inquiry(application)
     if services is None or letter is None or letter.posted_at is None:
         return None
-    return services.letter_record_return(letter=letter, actor=actor, reason=reason, return_reason=return_reason,
-                                         note=note)
+    return services.letter_record_return(
+        letter=letter, actor=actor, reason=reason, return_reason=return_reason, note=note
+    )

@@ -1,17 +1,23 @@
 """The certificate domain's records as read-only admin screens (cards, certificates, applications,
-proxies, documents, offices, staff, record views); procedures are workflows (``jpki.admin.workflows``)."""
+proxies, documents, record views); procedures are workflows (``jpki.admin.workflows``). Offices and
+staff assignments are edited here, each save through a service with a reason (``jpki.services.staff``)."""
+
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from jpki import rules
+from jpki import rules, services
 from jpki.models import (
     Application,
     Card,
@@ -24,30 +30,128 @@ from jpki.models import (
 )
 
 from . import audit, badges, workflows
-from .base import ReadOnlyDomainAdmin, SafeHistoryIdsMixin, resident_link
+from .base import ReadOnlyDomainAdmin, SafeChangeListMixin, SafeHistoryIdsMixin, resident_link
+from .readlog import ReadLogMixin
 
 
-@admin.register(Office)
-class OfficeAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
-    list_display = ("code", "name", "kind", "phone", "is_active")
-    search_fields = ("=code", "name")
+class _DryRun(Exception):
+    """Raised inside a transaction to roll back a trial run of a service."""
+
+
+class ServiceForm(forms.ModelForm):
+    """An admin change/add form saved by a service: a required reason (into the history row), and
+    the service's refusals shown at their fields (a trial run in ``clean`` that is rolled back), so
+    that ``save_model`` only records."""
+
+    change_reason = forms.CharField(
+        label=_("変更理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("履歴に記録されます。"),
+    )
+    actor = None  # the acting user, set by ServiceFormAdmin.get_form
+    service_fields: tuple[str, ...] = ()
+    error_aliases = {"reason": "change_reason"}
+
+    def service(self, **kwargs):
+        raise NotImplementedError
+
+    def service_kwargs(self, instance) -> dict:
+        """The service's arguments: the form's values, the record's own for fields not on the form."""
+        values = {
+            name: self.cleaned_data[name] if name in self.cleaned_data else getattr(self.instance, name)
+            for name in self.service_fields
+        }
+        return {
+            "actor": self.actor,
+            "reason": self.cleaned_data.get("change_reason", ""),
+            "instance": instance,
+            **values,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                with transaction.atomic():
+                    self.service(**self.service_kwargs(copy.copy(self.instance)))
+                    raise _DryRun
+            except _DryRun:
+                pass
+            except ValidationError as exc:
+                messages = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for key, errors in messages.items():
+                    field = self.error_aliases.get(key, key)
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+    def save_through_service(self, instance):
+        return self.service(**self.service_kwargs(instance))
+
+
+class ServiceFormAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
+    """Add/change through ``form`` (a :class:`ServiceForm`); never deleted; no bulk actions."""
+
     actions = None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        form.save_through_service(obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
+OFFICE_FIELDS = ("code", "name", "kind", "postal_code", "address", "phone", "is_active")
+STAFF_PROFILE_FIELDS = ("user", "office")
+
+
+class OfficeForm(ServiceForm):
+    service_fields = OFFICE_FIELDS
+
+    class Meta:
+        model = Office
+        fields = OFFICE_FIELDS
+
+    def service(self, **kwargs):
+        return services.office_save(**kwargs)
+
+
+class StaffProfileForm(ServiceForm):
+    service_fields = STAFF_PROFILE_FIELDS
+
+    class Meta:
+        model = StaffProfile
+        fields = STAFF_PROFILE_FIELDS
+
+    def service(self, **kwargs):
+        return services.staff_profile_save(**kwargs)
+
+
+@admin.register(Office)
+class OfficeAdmin(SafeChangeListMixin, ServiceFormAdmin):
+    form = OfficeForm
+    list_display = ("code", "name", "kind", "phone", "is_active")
+    search_fields = ("=code", "name")
+    fields = (*OFFICE_FIELDS, "change_reason")
+
+
 @admin.register(StaffProfile)
-class StaffProfileAdmin(SafeHistoryIdsMixin, SimpleHistoryAdmin):
+class StaffProfileAdmin(SafeChangeListMixin, ServiceFormAdmin):
+    form = StaffProfileForm
     list_display = ("user", "office")
     list_select_related = ("user", "office")
     list_filter = ("office",)
     raw_id_fields = ("user",)
     search_fields = ("user__username",)
-    actions = None
+    fields = (*STAFF_PROFILE_FIELDS, "change_reason")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        # An assignment belongs to one staff account: moving it means changing the office.
+        return ("user",) if obj is not None else ()
 
 
 @admin.register(Card)
@@ -99,6 +203,7 @@ class CertificateAdmin(ReadOnlyDomainAdmin):
         if request.GET.get(RenewalWindowFilter.parameter_name):
             return ("expires_on", "id")
         return super().get_ordering(request)
+
     raw_id_fields = ("card", "application", "office")
     search_fields = ("=serial",)
     date_hierarchy = None
@@ -143,8 +248,17 @@ class ProxyStepFilter(admin.SimpleListFilter):
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyDomainAdmin):
-    list_display = ("id", "received_at", "kind", "applicant_type", "resident_col", "office", "received_by", "status",
-                    "outside_flag")
+    list_display = (
+        "id",
+        "received_at",
+        "kind",
+        "applicant_type",
+        "resident_col",
+        "office",
+        "received_by",
+        "status",
+        "outside_flag",
+    )
     list_display_links = ("id", "received_at")
     list_select_related = ("resident", "office", "received_by")
     list_filter = ("status", "kind", "applicant_type", "outside_counter_hours", ProxyStepFilter, "office")
@@ -174,19 +288,30 @@ class ApplicationAdmin(ReadOnlyDomainAdmin):
                     for slug, title in workflows.proxy_steps_for(app)
                     if request.user.has_perm(workflows.WORKFLOWS[slug].permission)
                 ]
-            extra_context.update({
-                "proxy": proxy,
-                "proxy_steps": app_steps,
-                "certificates": list(app.certificates.order_by("kind")),
-                "resident_url": reverse("admin:residents_resident_change", args=[app.resident_id]),
-            })
+            extra_context.update(
+                {
+                    "proxy": proxy,
+                    "proxy_steps": app_steps,
+                    "certificates": list(app.certificates.order_by("kind")),
+                    "resident_url": reverse("admin:residents_resident_change", args=[app.resident_id]),
+                }
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ProxyAuthorization)
 class ProxyAuthorizationAdmin(ReadOnlyDomainAdmin):
-    list_display = ("application", "resident_col", "proxy_name", "relation", "stage", "visit1_at", "letter_sent_at",
-                    "returned_at", "visit2_at")
+    list_display = (
+        "application",
+        "resident_col",
+        "proxy_name",
+        "relation",
+        "stage",
+        "visit1_at",
+        "letter_sent_at",
+        "returned_at",
+        "visit2_at",
+    )
     list_select_related = ("application__resident",)
     list_filter = ("stage", "visit1_office")
     raw_id_fields = ("application", "visit1_office", "visit2_office")
@@ -206,7 +331,7 @@ class IdentityDocumentAdmin(ReadOnlyDomainAdmin):
 
 
 @admin.register(RecordView)
-class RecordViewAdmin(admin.ModelAdmin):
+class RecordViewAdmin(SafeChangeListMixin, ReadLogMixin, admin.ModelAdmin):
     """Who opened which resident's page (閲覧記録): supervisors only (permission view_recordview)."""
 
     list_display = ("viewed_at", "user", "office", "resident_col", "path")

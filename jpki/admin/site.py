@@ -1,4 +1,5 @@
 """The admin site itself: its titles, no bulk delete anywhere, staff accounts that cannot be deleted."""
+
 from __future__ import annotations
 
 from django.conf import settings

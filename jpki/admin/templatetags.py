@@ -1,6 +1,9 @@
 """Template helpers for the counter admin (dashboard on the index page)."""
+
 from django import template
 from django.urls import reverse
+
+from jpki.readlog import record_read
 
 register = template.Library()
 
@@ -14,6 +17,10 @@ def counter_dashboard(context):
     from jpki.admin.dashboard import dashboard
 
     data = dashboard()
+    shown = [p.application.resident_id for p in (*data["awaiting"], *data["returned"])]
+    shown += [a.resident_id for a in data["outside"]]
+    if shown:  # the panels list residents by name: in the read log
+        record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
     data["search_url"] = reverse("admin:residents_resident_changelist")
     return data

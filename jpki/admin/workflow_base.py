@@ -1,5 +1,6 @@
 """What every counter procedure shares (窓口の手続): the :class:`Workflow` base class, the confirm
 step's :class:`Preview`, and the formatting of dates, fees and certificates on those pages."""
+
 from __future__ import annotations
 
 import abc
@@ -74,7 +75,10 @@ class Workflow(abc.ABC):
         """Call the service that records this procedure (every workflow defines it)."""
 
     def result(self, request, outcome, resident, application) -> dict:
-        return {"rows": [], "application_id": getattr(outcome, "pk", None) if isinstance(outcome, Application) else None}
+        return {
+            "rows": [],
+            "application_id": getattr(outcome, "pk", None) if isinstance(outcome, Application) else None,
+        }
 
     # helpers
     def plan_preview(self, plan: services.IssuancePlan, preview: Preview | None = None) -> Preview:
@@ -122,13 +126,23 @@ class Workflow(abc.ABC):
 
     @staticmethod
     def issued_rows(application: Application) -> list[tuple[str, str]]:
-        rows = [(_t("申請番号"), f"#{application.pk}"), (_t("手続の種類"), application.get_kind_display()),
-                (_t("状態"), application.get_status_display())]
+        rows = [
+            (_t("申請番号"), f"#{application.pk}"),
+            (_t("手続の種類"), application.get_kind_display()),
+            (_t("状態"), application.get_status_display()),
+        ]
         for cert in application.certificates.order_by("kind"):
             starts, _end = rules.renewal_window(cert.expires_on)
-            rows.append((cert.get_kind_display(), f"有効期限 {_d(cert.expires_on)}（更新は {_d(starts)} から）・シリアル {cert.serial}"))
+            rows.append(
+                (
+                    cert.get_kind_display(),
+                    f"有効期限 {_d(cert.expires_on)}（更新は {_d(starts)} から）・シリアル {cert.serial}",
+                )
+            )
         if application.fee_due:
-            rows.append((_t("手数料"), f"{_yen(application.fee_due)}（領収番号 {application.fee_receipt_number or '—'}）"))
+            rows.append(
+                (_t("手数料"), f"{_yen(application.fee_due)}（領収番号 {application.fee_receipt_number or '—'}）")
+            )
         if application.outside_counter_hours:
             rows.append((_t("取扱時間外"), _t("時間外処理として記録（監督者の確認対象）")))
         return rows
@@ -137,5 +151,3 @@ class Workflow(abc.ABC):
 def _current(resident):
     card = services.active_card(resident)
     return card, services.valid_certificates(card)
-
-

@@ -1,5 +1,6 @@
 """The views of the counter procedures: one procedure for one resident, GET form → POST review
 (confirm page) → POST confirm → result page."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,7 +21,7 @@ from jpki.models import Application
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import letters_bridge
+from . import letters_bridge, submissions
 from .workflow_base import _d, _DryRun
 from .workflows import WORKFLOWS
 
@@ -59,32 +60,57 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         application = get_object_or_404(Application.objects.select_related("proxy"), pk=app_id, resident=resident)
 
     form_class = workflow.form_class
+    scope = submissions.Scope.of(request.user, slug, resident=resident, obj=application)
     step = "form"
     preview = None
+    token = None  # the signed token for the posted content (a valid form), shown on the confirm page
+    nonce = None  # the nonce of this form page: every confirm page that comes from it shares it
     if request.method == "POST":
+        posted = request.POST.get(submissions.FIELD)
+        try:
+            done = submissions.claimed(posted, scope)
+            nonce = submissions.nonce_of(posted)
+        except submissions.StaleToken:
+            done = None  # someone else's nonce: start a new one (the confirm below is refused)
+        if done is not None:
+            return _already_recorded(request, done, workflow, resident, admin_site)
+        nonce = nonce or submissions.new_nonce()
         form = form_class(request.POST, **workflow.form_kwargs(resident, application))
         action = request.POST.get("_step", "review")
         if action == "edit":
             form.full_clean()
             form._errors = ErrorDict()  # back to editing: no error noise
         elif form.is_valid():
+            content = submissions.form_content(form)
+            token = submissions.issue(scope, content, nonce=nonce)
             try:
                 if action == "confirm":
-                    outcome = workflow.perform(request, form, resident, application)
-                    resident.refresh_from_db()
-                    result = workflow.result(request, outcome, resident, application)
-                    result["title"] = str(workflow.title)
+                    result = submissions.submit_once(
+                        posted,
+                        scope,
+                        lambda: _record(request, workflow, form, resident, application),
+                        content=content,
+                        result_url=lambda result: _record_url(resident, result),
+                    )
                     request.session[f"workflow_result_{resident.pk}_{slug}"] = result
                     messages.success(request, _t("「%(title)s」を記録しました。") % {"title": workflow.title})
-                    done = reverse("admin:residents_resident_workflow_done", args=[resident.pk, slug])
-                    return HttpResponseRedirect(done)
+                    done_url = reverse("admin:residents_resident_workflow_done", args=[resident.pk, slug])
+                    return HttpResponseRedirect(done_url)
                 preview = workflow.preview(request, form, resident, application)
                 _dry_run(lambda: workflow.perform(request, form, resident, application, dry=True))
                 step = "confirm"
+            except submissions.AlreadyRecorded as exc:
+                return _already_recorded(request, exc.submission, workflow, resident, admin_site)
+            except submissions.StaleToken as exc:
+                # Tampered, another user's or for other content: nothing recorded; a new form page.
+                nonce = submissions.new_nonce()
+                token = None
+                form.add_error(None, exc.messages)
             except ValidationError as exc:
                 wf_forms.apply_service_errors(form, exc)
                 step = "form"
     else:
+        nonce = submissions.new_nonce()
         form = form_class(**workflow.form_kwargs(resident, application))
 
     inquiry = letters_bridge.current_inquiry(application) if application is not None else None
@@ -94,9 +120,11 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         "inquiry_letter": inquiry,
         "inquiry_letter_url": letters_bridge.letter_url(inquiry) if inquiry else None,
         "inquiry_preview_url": letters_bridge.url_or_none("letters:preview", inquiry.pk) if inquiry else None,
-        "create_inquiry_url": (letters_bridge.create_inquiry_url(application)
-                               if application is not None and inquiry is None and letters_bridge.letters_enabled()
-                               else None),
+        "create_inquiry_url": (
+            letters_bridge.create_inquiry_url(application)
+            if application is not None and inquiry is None and letters_bridge.letters_enabled()
+            else None
+        ),
         "opts": Resident._meta,
         "title": workflow.title,
         "subtitle": str(resident),
@@ -106,6 +134,9 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         "form": form,
         "step": step,
         "preview": preview,
+        "submission_field": submissions.FIELD,
+        "submission_value": token if step == "confirm" else nonce,
+        "submission_token": token,
         "counter": counter_status(),
         "has_outside_hours": "outside_hours_confirmed" in form.fields,
         "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
@@ -113,6 +144,40 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
     }
     request.current_app = admin_site.name
     return TemplateResponse(request, "admin/jpki/workflow.html", context)
+
+
+def _record(request, workflow, form, resident, application) -> dict:
+    """Run the procedure's service (inside :func:`submissions.submit_once`); what the result page shows."""
+    outcome = workflow.perform(request, form, resident, application)
+    resident.refresh_from_db()
+    result = workflow.result(request, outcome, resident, application)
+    result["title"] = str(workflow.title)
+    return result
+
+
+def _record_url(resident, result: dict) -> str:
+    """Where the record of a procedure is: its application, else the resident page."""
+    if result.get("application_id"):
+        return reverse("admin:jpki_application_change", args=[result["application_id"]])
+    return reverse("admin:residents_resident_change", args=[resident.pk])
+
+
+def _already_recorded(request, submission, workflow, resident, admin_site):
+    """A repeated, back-button or concurrent submit: nothing recorded, a link to the record."""
+    resident_url = reverse("admin:residents_resident_change", args=[resident.pk])
+    context = {
+        **admin_site.each_context(request),
+        **submissions.already_recorded_context(submission, fallback_url=resident_url),
+        "opts": Resident._meta,
+        "title": _t("%(title)s（記録済み）") % {"title": workflow.title},
+        "subtitle": str(resident),
+        "workflow": workflow,
+        "resident": resident,
+        "result": {"title": str(workflow.title), "rows": []},
+        "resident_url": resident_url,
+    }
+    request.current_app = admin_site.name
+    return TemplateResponse(request, "admin/jpki/workflow_done.html", context)
 
 
 def entered_values(form) -> list[tuple[str, str]]:
@@ -164,4 +229,3 @@ def workflow_done_view(request, object_id, slug, admin_site, model_admin):
     }
     request.current_app = admin_site.name
     return TemplateResponse(request, "admin/jpki/workflow_done.html", context)
-

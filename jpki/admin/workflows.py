@@ -6,22 +6,28 @@ calls exactly one service. Refusals come back as ``ValidationError`` and are put
 field they name. The views (``workflow_views``) are mounted under the resident's admin page by
 ``jpki.admin.residents.ResidentAdmin.get_urls`` and wrapped with ``admin_site.admin_view``.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from jpki import rules, services
-from jpki.models import Application, Card, Certificate, ProxyAuthorization
+from jpki.models import Application, Card, Certificate
 from residents import charset
 from residents import services as resident_services
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import letters_bridge
+from .proxy_workflows import (
+    ProxyLetterSentWorkflow,
+    ProxyReplyWorkflow,
+    ProxyReturnedWorkflow,
+    ProxyVisit1Workflow,
+    ProxyVisit2Workflow,
+)
 from .workflow_base import Preview, Workflow, _cert_line, _current, _d, _today, _yen
 
 
@@ -29,7 +35,9 @@ class IssueWorkflow(Workflow):
     slug = "issue"
     title = _("電子証明書の新規発行・更新")
     form_class = wf_forms.IssueForm
-    intro = _("本人または法定代理人による即日の発行です。任意代理人の場合は「代理人申請（1回目）」から受け付けてください。")
+    intro = _(
+        "本人または法定代理人による即日の発行です。任意代理人の場合は「代理人申請（1回目）」から受け付けてください。"
+    )
 
     def available(self, resident, card, valid):
         return resident.is_registered and card is not None
@@ -37,7 +45,10 @@ class IssueWorkflow(Workflow):
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
         plan = services.issuance_plan(
-            resident=resident, signing=cd["signing"], user=cd["user"], on=_today(),
+            resident=resident,
+            signing=cd["signing"],
+            user=cd["user"],
+            on=_today(),
             applicant_type=cd["applicant_type"],
         )
         plan.raise_if_refused()
@@ -48,8 +59,13 @@ class IssueWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.certificates_issue(
-            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
-            applicant_type=cd["applicant_type"], documents=form.documents(),
+            resident=resident,
+            actor=request.user,
+            reason=cd["reason"],
+            signing=cd["signing"],
+            user=cd["user"],
+            applicant_type=cd["applicant_type"],
+            documents=form.documents(),
             legal_authority_document=cd.get("legal_authority_document", ""),
             legal_authority_issued_on=cd.get("legal_authority_issued_on"),
             outside_hours_confirmed=cd["outside_hours_confirmed"],
@@ -86,15 +102,21 @@ class RevokeWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.certificates_revoke(
-            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
-            applicant_type=cd["applicant_type"], documents=form.documents(),
+            resident=resident,
+            actor=request.user,
+            reason=cd["reason"],
+            signing=cd["signing"],
+            user=cd["user"],
+            applicant_type=cd["applicant_type"],
+            documents=form.documents(),
             outside_hours_confirmed=cd["outside_hours_confirmed"],
         )
 
     def result(self, request, outcome, resident, application):
         rows = [(_t("申請番号"), f"#{outcome.pk}"), (_t("手続の種類"), outcome.get_kind_display())]
-        for cert in Certificate.objects.filter(card=outcome.card, status=Certificate.Status.REVOKED,
-                                               revoked_at=outcome.received_at):
+        for cert in Certificate.objects.filter(
+            card=outcome.card, status=Certificate.Status.REVOKED, revoked_at=outcome.received_at
+        ):
             rows.append((cert.get_kind_display(), f"失効（{cert.revocation_reason}）"))
         return {"rows": rows, "application_id": outcome.pk}
 
@@ -122,33 +144,53 @@ class PasswordInitWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.passwords_initialize(
-            resident=resident, actor=request.user, reason=cd["reason"], signing=cd["signing"], user=cd["user"],
-            applicant_type=cd["applicant_type"], documents=form.documents(),
+            resident=resident,
+            actor=request.user,
+            reason=cd["reason"],
+            signing=cd["signing"],
+            user=cd["user"],
+            applicant_type=cd["applicant_type"],
+            documents=form.documents(),
             outside_hours_confirmed=cd["outside_hours_confirmed"],
         )
 
     def result(self, request, outcome, resident, application):
-        return {"rows": [(_t("申請番号"), f"#{outcome.pk}"), (_t("手続の種類"), outcome.get_kind_display()),
-                         (_t("状態"), outcome.get_status_display())], "application_id": outcome.pk}
+        return {
+            "rows": [
+                (_t("申請番号"), f"#{outcome.pk}"),
+                (_t("手続の種類"), outcome.get_kind_display()),
+                (_t("状態"), outcome.get_status_display()),
+            ],
+            "application_id": outcome.pk,
+        }
 
 
 class ReissueWorkflow(Workflow):
     slug = "reissue"
     title = _("カード再交付に伴う電子証明書の再発行")
     form_class = wf_forms.ReissueForm
-    intro = _("紛失・毀損によるカードの再交付と同時に電子証明書を発行します。手数料は1種類200円、2種類同時でも200円です。")
+    intro = _(
+        "紛失・毀損によるカードの再交付と同時に電子証明書を発行します。手数料は1種類200円、2種類同時でも200円です。"
+    )
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
         plan = services.issuance_plan(
-            resident=resident, signing=cd["signing"], user=cd["user"], on=_today(), reissue=True,
-            new_card_issued_on=cd["issued_on"], applicant_type=cd["applicant_type"],
+            resident=resident,
+            signing=cd["signing"],
+            user=cd["user"],
+            on=_today(),
+            reissue=True,
+            new_card_issued_on=cd["issued_on"],
+            applicant_type=cd["applicant_type"],
         )
         plan.raise_if_refused()
         preview = self.plan_preview(plan)
         old, valid = _current(resident)
         if old is not None:
-            preview.revokes.append(f"旧カード {old}（{dict(form.fields['old_card_status'].choices)[cd['old_card_status']]}として終了）")
+            preview.revokes.append(
+                f"旧カード {old}（{dict(form.fields['old_card_status'].choices)[cd['old_card_status']]}として終了）"
+            )
             for cert in valid.values():
                 preview.revokes.append(_cert_line(cert) + "（カード再交付により失効）")
         self.certificate_text_preview(resident, preview)
@@ -157,10 +199,17 @@ class ReissueWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.card_reissue(
-            resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
-            signing=cd["signing"], user=cd["user"], fee_paid=cd["fee_paid"],
-            fee_receipt_number=cd["fee_receipt_number"], documents=form.documents(),
-            old_card_status=cd["old_card_status"], applicant_type=cd["applicant_type"],
+            resident=resident,
+            actor=request.user,
+            reason=cd["reason"],
+            issued_on=cd["issued_on"],
+            signing=cd["signing"],
+            user=cd["user"],
+            fee_paid=cd["fee_paid"],
+            fee_receipt_number=cd["fee_receipt_number"],
+            documents=form.documents(),
+            old_card_status=cd["old_card_status"],
+            applicant_type=cd["applicant_type"],
             legal_authority_document=cd.get("legal_authority_document", ""),
             legal_authority_issued_on=cd.get("legal_authority_issued_on"),
             outside_hours_confirmed=cd["outside_hours_confirmed"],
@@ -184,8 +233,9 @@ class CardIssueWorkflow(Workflow):
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
         stay = resident.period_of_stay_ends_on if resident.stay_limits_card else None
-        expires = rules.card_expiry(issued_on=cd["issued_on"], birth_date=resident.birth_date,
-                                    period_of_stay_ends_on=stay)
+        expires = rules.card_expiry(
+            issued_on=cd["issued_on"], birth_date=resident.birth_date, period_of_stay_ends_on=stay
+        )
         preview = Preview(rows=[(_t("交付日"), _d(cd["issued_on"])), (_t("カードの有効期限"), _d(expires))])
         if stay:
             preview.notes.append(_t("在留期間の満了日（%(day)s）までとなります。") % {"day": _d(stay)})
@@ -194,7 +244,10 @@ class CardIssueWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.card_issue(
-            resident=resident, actor=request.user, reason=cd["reason"], issued_on=cd["issued_on"],
+            resident=resident,
+            actor=request.user,
+            reason=cd["reason"],
+            issued_on=cd["issued_on"],
             face_authentication_only=cd["face_authentication_only"],
         )
 
@@ -260,7 +313,9 @@ class BasicInfoWorkflow(Workflow):
     title = _("基本4情報の変更（住所・氏名など）")
     form_class = wf_forms.BasicInfoForm
     permission = "residents.change_resident"
-    intro = _("氏名・生年月日・性別・住所のいずれかが変わると、署名用電子証明書は失効します。利用者証明用電子証明書は引き続き有効です。")
+    intro = _(
+        "氏名・生年月日・性別・住所のいずれかが変わると、署名用電子証明書は失効します。利用者証明用電子証明書は引き続き有効です。"
+    )
 
     def preview(self, request, form, resident, application):
         changes = form.changes()
@@ -281,7 +336,8 @@ class BasicInfoWorkflow(Workflow):
             for issue in charset.check_text(text):
                 sub = issue["substitute"]
                 preview.warnings.append(
-                    f"{label}の{issue['position'] + 1}文字目「{issue['char']}」({issue['codepoint']})は電子証明書に使用できません。"
+                    f"{label}の{issue['position'] + 1}文字目「{issue['char']}」({issue['codepoint']})"
+                    "は電子証明書に使用できません。"
                     + (f"代替文字: {sub}" if sub else "代替文字がないため、かな表記になります。")
                 )
         return preview
@@ -308,8 +364,9 @@ class DepartureWorkflow(Workflow):
         cd = form.cleaned_data
         card, valid = _current(resident)
         ends_card = cd["status"] in (Resident.Status.DECEASED, Resident.Status.MOVED_ABROAD, Resident.Status.REMOVED)
-        preview = Preview(rows=[(_t("異動の種類"), dict(Resident.Status.choices)[cd["status"]]),
-                                (_t("異動日"), _d(cd["on"]))])
+        preview = Preview(
+            rows=[(_t("異動の種類"), dict(Resident.Status.choices)[cd["status"]]), (_t("異動日"), _d(cd["on"]))]
+        )
         for cert in valid.values():
             if cert.kind == Certificate.Kind.SIGNING or ends_card:
                 preview.revokes.append(_cert_line(cert))
@@ -333,187 +390,37 @@ class DepartureWorkflow(Workflow):
 # --- the appointed proxy (任意代理人) -----------------------------------------------------------------
 
 
-class ProxyVisit1Workflow(Workflow):
-    slug = "proxy-visit1"
-    title = _("任意代理人による申請（1回目来庁・照会書送付依頼）")
-    form_class = wf_forms.ProxyVisit1Form
-    intro = _("任意代理人の申請は即日処理できません。照会書兼回答書を本人の住民登録地へ転送不要の簡易書留で送付し、2回目の来庁で発行します。代理人の本人確認書類は1回目は任意です。")
-
-    def available(self, resident, card, valid):
-        return resident.is_registered and card is not None
-
-    def preview(self, request, form, resident, application):
-        cd = form.cleaned_data
-        preview = Preview(rows=[
-            (_t("手続"), dict(form.fields["kind"].choices)[cd["kind"]]),
-            (_t("代理人"), f"{cd['proxy_name']}（{cd['proxy_kana']}）・{cd['relation']}"),
-            (_t("照会書の送付先"), f"〒{resident.postal_code} {resident.address}（本人の住民登録地・転送不要）"),
-        ])
-        if cd["kind"] == Application.Kind.NEW:
-            plan = services.issuance_plan(resident=resident, signing=cd["signing"], user=cd["user"], on=_today(),
-                                          applicant_type=Application.ApplicantType.PROXY)
-            plan.raise_if_refused()
-            self.plan_preview(plan, preview)
-            preview.notes.append(_t("有効期限は2回目の来庁日（発行日）で決まります。上記は本日発行した場合の目安です。"))
-        preview.notes.append(_t("本日は電子証明書を発行しません。"))
-        return preview
-
-    def perform(self, request, form, resident, application, dry=False):
-        cd = form.cleaned_data
-        return services.proxy_visit1(
-            resident=resident, actor=request.user, reason=cd["reason"], kind=cd["kind"], signing=cd["signing"],
-            user=cd["user"], proxy_name=cd["proxy_name"], proxy_kana=cd["proxy_kana"],
-            proxy_address=cd["proxy_address"], proxy_birth_date=cd["proxy_birth_date"], relation=cd["relation"],
-            proxy_postal_code=cd["proxy_postal_code"], proxy_document=form.proxy_document(),
-            outside_hours_confirmed=cd["outside_hours_confirmed"],
-        )
-
-    def result(self, request, outcome, resident, application):
-        return {"rows": [(_t("申請番号"), f"#{outcome.pk}"), (_t("状態"), outcome.get_status_display()),
-                         (_t("次の手順"), _t("照会書兼回答書を印刷し、簡易書留（転送不要）で発送して「照会書の発送」を記録してください。"))],
-                "application_id": outcome.pk}
-
-
-class ProxyStepWorkflow(Workflow):
-    needs_application = True
-    stages: tuple[str, ...] = ()
-
-    def available(self, resident, card, valid):
-        return False  # offered per open application, not as a resident-level button
-
-    def step_available(self, application: Application) -> bool:
-        proxy = getattr(application, "proxy", None)
-        return proxy is not None and application.is_open and proxy.stage in self.stages
-
-    def base_rows(self, application):
-        proxy = application.proxy
-        return [
-            (_t("申請"), f"#{application.pk} {application.get_kind_display()}（{application.get_status_display()}）"),
-            (_t("代理人"), f"{proxy.proxy_name}（{proxy.relation}）"),
-            (_t("1回目来庁"), f"{timezone.localtime(proxy.visit1_at):%Y-%m-%d %H:%M}"),
-        ]
-
-    def result(self, request, outcome, resident, application):
-        application.refresh_from_db()
-        return {"rows": self.base_rows(application), "application_id": application.pk}
-
-
-class ProxyLetterSentWorkflow(ProxyStepWorkflow):
-    slug = "proxy-letter-sent"
-    title = _("照会書兼回答書の発送")
-    form_class = wf_forms.ProxyLetterSentForm
-    stages = (ProxyAuthorization.Stage.VISIT1,)
-    permission = "jpki.change_proxyauthorization"
-
-    def preview(self, request, form, resident, application):
-        rows = self.base_rows(application)
-        rows.append((_t("送付先"), f"〒{resident.postal_code} {resident.address}（転送不要・簡易書留）"))
-        if letters_bridge.letters_enabled():
-            letter = letters_bridge.current_inquiry(application)
-            rows.append((_t("照会書兼回答書"), letter.reference if letter else _t("記録時に作成します（照会番号を採番）")))
-        tracking = form.cleaned_data.get("tracking_number")
-        rows.append((_t("お問い合わせ番号"), tracking or "—"))
-        return Preview(rows=rows)
-
-    def perform(self, request, form, resident, application, dry=False):
-        cd = form.cleaned_data
-        reason = cd["reason"]
-        if cd.get("tracking_number"):
-            reason = f"{reason}（お問い合わせ番号 {cd['tracking_number']}）"
-        if letters_bridge.letters_enabled():
-            # The letters app records the posting and calls proxy_letter_sent itself.
-            return letters_bridge.record_mailing(application=application, tracking_number=cd["tracking_number"],
-                                                 actor=request.user, reason=reason, render=not dry)
-        return services.proxy_letter_sent(application=application, actor=request.user, reason=reason)
-
-
-class ProxyReplyWorkflow(ProxyStepWorkflow):
-    slug = "proxy-reply"
-    title = _("回答書の受理")
-    form_class = wf_forms.ProxyReplyForm
-    stages = (ProxyAuthorization.Stage.LETTER_SENT,)
-    permission = "jpki.change_proxyauthorization"
-
-    def preview(self, request, form, resident, application):
-        return Preview(rows=self.base_rows(application))
-
-    def perform(self, request, form, resident, application, dry=False):
-        reason = form.cleaned_data["reason"]
-        if letters_bridge.record_reply(application=application, actor=request.user, reason=reason) is None:
-            services.proxy_reply_received(application=application, actor=request.user, reason=reason)
-
-
-class ProxyReturnedWorkflow(ProxyStepWorkflow):
-    slug = "proxy-returned"
-    title = _("照会書の返戻（転送不要で戻った）")
-    form_class = wf_forms.ProxyReturnedForm
-    stages = (ProxyAuthorization.Stage.LETTER_SENT,)
-    permission = "jpki.change_proxyauthorization"
-
-    def preview(self, request, form, resident, application):
-        preview = Preview(rows=self.base_rows(application))
-        preview.rows.append((_t("返戻理由"), form.return_reason_text() or "—"))
-        preview.warnings.append(_t("この申請は発行せずに終了します。2回目の来庁は受け付けられません。"))
-        return preview
-
-    def perform(self, request, form, resident, application, dry=False):
-        cd = form.cleaned_data
-        if not cd.get("return_reason"):
-            raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
-        done = letters_bridge.record_return(application=application, actor=request.user, reason=cd["reason"],
-                                            return_reason=cd["return_reason"], note=cd.get("return_note") or "")
-        if done is None:
-            services.proxy_letter_returned(application=application, actor=request.user, reason=cd["reason"],
-                                           return_reason=form.return_reason_text())
-
-
-class ProxyVisit2Workflow(ProxyStepWorkflow):
-    slug = "proxy-visit2"
-    title = _("任意代理人の2回目来庁（確認と発行）")
-    form_class = wf_forms.ProxyVisit2Form
-    stages = (ProxyAuthorization.Stage.LETTER_SENT, ProxyAuthorization.Stage.REPLY_RECEIVED)
-    intro = _("すべての項目を確認してください。代理人の本人確認書類は官公署発行の顔写真付きのもの（運転免許証、パスポートなど）に限ります。")
-
-    def preview(self, request, form, resident, application):
-        preview = Preview(rows=self.base_rows(application))
-        if application.kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
-            plan = services.issuance_plan(resident=resident, signing=application.signing_requested,
-                                          user=application.user_requested, on=_today(),
-                                          applicant_type=Application.ApplicantType.PROXY)
-            plan.raise_if_refused()
-            self.plan_preview(plan, preview)
-            self.certificate_text_preview(resident, preview, form)
-        elif application.kind == Application.Kind.REVOCATION:
-            _card, valid = _current(resident)
-            for kind, wanted in ((Certificate.Kind.SIGNING, application.signing_requested),
-                                 (Certificate.Kind.USER, application.user_requested)):
-                if wanted and kind in valid:
-                    preview.revokes.append(_cert_line(valid[kind]))
-        return preview
-
-    def perform(self, request, form, resident, application, dry=False):
-        cd = form.cleaned_data
-        return services.proxy_visit2(
-            application=application, actor=request.user, reason=cd["reason"], checklist=form.checklist(),
-            proxy_document=form.proxy_document(), outside_hours_confirmed=cd["outside_hours_confirmed"],
-            certificate_name=cd.get("certificate_name") or None,
-            certificate_address=cd.get("certificate_address") or None,
-        )
-
-    def result(self, request, outcome, resident, application):
-        return {"rows": self.issued_rows(outcome), "application_id": outcome.pk}
-
-
 WORKFLOWS: dict[str, Workflow] = {
     wf.slug: wf
     for wf in (
-        IssueWorkflow(), RevokeWorkflow(), PasswordInitWorkflow(), ReissueWorkflow(), CardIssueWorkflow(),
-        CardLostWorkflow(), CardFoundWorkflow(), BasicInfoWorkflow(), DepartureWorkflow(), ProxyVisit1Workflow(),
-        ProxyLetterSentWorkflow(), ProxyReplyWorkflow(), ProxyReturnedWorkflow(), ProxyVisit2Workflow(),
+        IssueWorkflow(),
+        RevokeWorkflow(),
+        PasswordInitWorkflow(),
+        ReissueWorkflow(),
+        CardIssueWorkflow(),
+        CardLostWorkflow(),
+        CardFoundWorkflow(),
+        BasicInfoWorkflow(),
+        DepartureWorkflow(),
+        ProxyVisit1Workflow(),
+        ProxyLetterSentWorkflow(),
+        ProxyReplyWorkflow(),
+        ProxyReturnedWorkflow(),
+        ProxyVisit2Workflow(),
     )
 }
-RESIDENT_BUTTONS = ("issue", "revoke", "password-init", "reissue", "card-issue", "card-lost", "card-found",
-                    "proxy-visit1", "basic-info", "departure")
+RESIDENT_BUTTONS = (
+    "issue",
+    "revoke",
+    "password-init",
+    "reissue",
+    "card-issue",
+    "card-lost",
+    "card-found",
+    "proxy-visit1",
+    "basic-info",
+    "departure",
+)
 PROXY_STEPS = ("proxy-letter-sent", "proxy-reply", "proxy-returned", "proxy-visit2")
 
 
@@ -525,5 +432,3 @@ def proxy_steps_for(application: Application) -> list[tuple[str, str]]:
 def workflow_url(resident_id, slug, application_id=None) -> str:
     url = reverse("admin:residents_resident_workflow", args=[resident_id, slug])
     return f"{url}?application={application_id}" if application_id else url
-
-

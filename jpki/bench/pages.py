@@ -9,6 +9,7 @@ stock admin configuration (``jpki.bench.stock_urls``) as the baseline.
 Nothing here writes domain records except the bench login itself (user, groups, staff profile);
 the pages may log what they log for any user (the resident page's RecordView row, sessions).
 """
+
 from __future__ import annotations
 
 import math
@@ -44,6 +45,7 @@ SEARCH_TERMS = (  # (key, label, query)
 
 # --- the login ------------------------------------------------------------------------------------
 
+
 def ensure_bench_user(username: str = BENCH_USERNAME):
     """The supervisor the bench logs in as (created once; the only record the bench writes).
 
@@ -74,6 +76,7 @@ def ensure_bench_user(username: str = BENCH_USERNAME):
 
 
 # --- the pages ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Page:
@@ -110,7 +113,7 @@ def renewal_filter_query(user, today: date) -> tuple[str, str]:
     Looks for a ``SimpleListFilter`` on the certificate admin whose parameter or title is about
     renewal (更新); falls back to the raw ``status/expires_on`` range the dashboard links use.
     """
-    model_admin = admin.site._registry.get(Certificate)
+    model_admin = admin.site.get_model_admin(Certificate) if admin.site.is_registered(Certificate) else None
     if model_admin is not None:
         request = RequestFactory().get("/")
         request.user = user
@@ -129,9 +132,11 @@ def renewal_filter_query(user, today: date) -> tuple[str, str]:
                 continue
             if not choices:
                 continue
-            preferred = [v for v, label in choices
-                         if any(w in v.lower() for w in ("window", "open", "in", "now", "yes", "1"))
-                         or "期間" in label]
+            preferred = [
+                v
+                for v, label in choices
+                if any(w in v.lower() for w in ("window", "open", "in", "now", "yes", "1")) or "期間" in label
+            ]
             value = (preferred or [choices[0][0]])[0]
             return urlencode({spec_class.parameter_name: value}), f"admin filter {spec_class.parameter_name}={value}"
     lo, hi = renewal_window_expiry_range(today)
@@ -172,26 +177,55 @@ def discover_pages(user, today: date | None = None) -> list[Page]:
     pages.append(Page("resident_list", "resident changelist", residents, stock_residents))
     rid = sample_resident_id()
     if rid is not None:
-        pages.append(Page("resident_page", "resident page", reverse("admin:residents_resident_change", args=[rid]),
-                          _reverse("admin:residents_resident_change", [rid], stock=True), note=f"resident #{rid}"))
+        pages.append(
+            Page(
+                "resident_page",
+                "resident page",
+                reverse("admin:residents_resident_change", args=[rid]),
+                _reverse("admin:residents_resident_change", [rid], stock=True),
+                note=f"resident #{rid}",
+            )
+        )
     else:
         pages.append(Page("resident_page", "resident page", None, None, note="no residents"))
     query, note = renewal_filter_query(user, today)
     lo, hi = renewal_window_expiry_range(today)
-    stock_query = urlencode({"status__exact": "valid", "expires_on__gte": lo.isoformat(),
-                             "expires_on__lte": hi.isoformat()})
-    pages.append(Page("renewal_window", "certificates in renewal window",
-                      _changelist("jpki", "certificate") + "?" + query,
-                      _changelist("jpki", "certificate", stock=True) + "?" + stock_query, note=note))
-    pages.append(Page("dashboard", "dashboard (admin index)", reverse("admin:index"), _reverse("admin:index", stock=True),
-                      note="stock: Django's index without dashboard"))
+    stock_query = urlencode(
+        {"status__exact": "valid", "expires_on__gte": lo.isoformat(), "expires_on__lte": hi.isoformat()}
+    )
+    pages.append(
+        Page(
+            "renewal_window",
+            "certificates in renewal window",
+            _changelist("jpki", "certificate") + "?" + query,
+            _changelist("jpki", "certificate", stock=True) + "?" + stock_query,
+            note=note,
+        )
+    )
+    pages.append(
+        Page(
+            "dashboard",
+            "dashboard (admin index)",
+            reverse("admin:index"),
+            _reverse("admin:index", stock=True),
+            note="stock: Django's index without dashboard",
+        )
+    )
     audit = _audit_url()
-    pages.append(Page("audit", "supervisors' audit", audit, _changelist("jpki", "recordview", stock=True),
-                      note="stock: RecordView changelist" if audit else "no audit page yet"))
+    pages.append(
+        Page(
+            "audit",
+            "supervisors' audit",
+            audit,
+            _changelist("jpki", "recordview", stock=True),
+            note="stock: RecordView changelist" if audit else "no audit page yet",
+        )
+    )
     return pages
 
 
 # --- measuring ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -263,7 +297,9 @@ def measure(client: Client, url: str, iterations: int, warmup: int = 1) -> Resul
     return result
 
 
-def run_pages(user, pages: list[Page], iterations: int, *, progress=None) -> dict[str, tuple[Result | None, Result | None]]:
+def run_pages(
+    user, pages: list[Page], iterations: int, *, progress=None
+) -> dict[str, tuple[Result | None, Result | None]]:
     """Measure every page under the project's admin, then under the stock admin."""
     results: dict[str, list[Result | None]] = {p.key: [None, None] for p in pages}
     client = Client()
@@ -285,6 +321,7 @@ def run_pages(user, pages: list[Page], iterations: int, *, progress=None) -> dic
 
 
 # --- letters --------------------------------------------------------------------------------------
+
 
 @dataclass
 class LettersResult:
@@ -336,13 +373,25 @@ def run_letters(user, n: int, iterations: int) -> LettersResult:
 
 # --- report ---------------------------------------------------------------------------------------
 
+
 def _fmt_ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
 def format_table(pages: list[Page], results, letters: LettersResult | None) -> list[str]:
-    header = ("page", "median ms", "p95 ms", "SQL ms", "queries", "stock median", "stock p95", "stock SQL",
-              "stock queries", "× faster", "× fewer q")
+    header = (
+        "page",
+        "median ms",
+        "p95 ms",
+        "SQL ms",
+        "queries",
+        "stock median",
+        "stock p95",
+        "stock SQL",
+        "stock queries",
+        "× faster",
+        "× fewer q",
+    )
     rows = []
     for page in pages:
         ours, stock = results.get(page.key, (None, None))
@@ -362,9 +411,21 @@ def format_table(pages: list[Page], results, letters: LettersResult | None) -> l
             row += ["—", "—"]
         rows.append(row)
     if letters is not None and letters.preview_ms is not None:
-        rows.append(["letter preview (1)", _fmt_ms(letters.preview_ms), "", "",
-                     "—" if letters.preview_queries is None else str(letters.preview_queries),
-                     "—", "—", "—", "—", "—", "—"])
+        rows.append(
+            [
+                "letter preview (1)",
+                _fmt_ms(letters.preview_ms),
+                "",
+                "",
+                "—" if letters.preview_queries is None else str(letters.preview_queries),
+                "—",
+                "—",
+                "—",
+                "—",
+                "—",
+                "—",
+            ]
+        )
     widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = [_row(header, widths), _row(["-" * w for w in widths], widths)]
     lines += [_row(r, widths) for r in rows]
@@ -375,8 +436,10 @@ def format_table(pages: list[Page], results, letters: LettersResult | None) -> l
         if letters.preview_how:
             lines.append(f"  letter preview: {letters.preview_how}")
         if letters.pages_per_second is not None:
-            lines.append(f"  letters batch: {letters.batch_letters} letters, {letters.batch_pages} pages in "
-                         f"{letters.batch_seconds:.1f} s = {letters.pages_per_second:.1f} pages/s (target ≥ 50)")
+            lines.append(
+                f"  letters batch: {letters.batch_letters} letters, {letters.batch_pages} pages in "
+                f"{letters.batch_seconds:.1f} s = {letters.pages_per_second:.1f} pages/s (target ≥ 50)"
+            )
         if letters.note:
             lines.append(f"  letters: {letters.note}")
     return lines
@@ -390,7 +453,7 @@ def _width(text: str) -> int:
 
 def _row(cells, widths) -> str:
     out = []
-    for i, (cell, w) in enumerate(zip(cells, widths)):
+    for i, (cell, w) in enumerate(zip(cells, widths, strict=False)):
         cell = str(cell)
         pad = " " * (w - _width(cell))
         out.append(cell + pad if i == 0 else pad + cell)

@@ -12,6 +12,7 @@ are plain ``admin.ModelAdmin`` registrations, as an untuned project would have t
 The real site (``jpki.urls``) is included unchanged, so the project's templates can still reverse
 ``admin:...``, ``set_language`` and the letters' URLs. Never used by the running application.
 """
+
 from pathlib import Path
 
 import django.contrib.admin

@@ -47,6 +47,7 @@ when the database has no residents yet (not with ``--append``).
 10  髙橋幸子 タカハシ サチコ  髙 = U+9AD9; certificate name 高橋　幸子, position 0 substituted
 ==  ==================  ==============================================================
 """
+
 from .city import CityBuilder, build_city
 from .common import (
     CHANGE_REASON,
@@ -59,6 +60,13 @@ from .common import (
 )
 
 __all__ = [
-    "CHANGE_REASON", "DEFAULT_BATCH_SIZE", "DEFAULT_RESIDENTS", "DEMO_USERNAME", "SCENARIO_RESIDENTS", "TOKYO",
-    "CityBuilder", "RefusedError", "build_city",
+    "CHANGE_REASON",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_RESIDENTS",
+    "DEMO_USERNAME",
+    "SCENARIO_RESIDENTS",
+    "TOKYO",
+    "CityBuilder",
+    "RefusedError",
+    "build_city",
 ]

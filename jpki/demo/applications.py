@@ -1,5 +1,6 @@
 """Applications and the proxy flow: the counter records behind every card and certificate,
 open proxy cases, the scenario people of SCENARIOS.md."""
+
 from __future__ import annotations
 
 import bisect
@@ -11,7 +12,6 @@ from residents.models import Resident
 
 from .common import (
     _TOWN_BY_NAME,
-    CITY_PREFIX,
     MAIN_OFFICE_CODE,
     PROXY_RELATIONS,
     REASON_CARD_REISSUE,
@@ -23,14 +23,31 @@ from .common import (
     _Chunk,
     _Person,
 )
+from .names import CITY_PREFIX
 
 
 class ApplicationsMixin:
-    """Applications and the proxy flow: the counter records behind every card and certificate, (a part of :class:`jpki.demo.city.CityBuilder`)."""
+    """Applications and the proxy flow: the counter records behind every card and certificate,
+
+    A part of :class:`jpki.demo.city.CityBuilder`.
+    """
 
     # ---------------------------------------------------------------- applications
-    def _application(self, rng, p: _Person, card, o: int, kind: str, applicant: str, *, signing: bool, user: bool,
-                     status: str = "completed", office=None, late: bool = False):
+    def _application(
+        self,
+        rng,
+        p: _Person,
+        card,
+        o: int,
+        kind: str,
+        applicant: str,
+        *,
+        signing: bool,
+        user: bool,
+        status: str = "completed",
+        office=None,
+        late: bool = False,
+    ):
         office = office if office is not None else self._office(rng, p.office)
         received = self._moment(rng, o, late=late)
         app = Application(
@@ -70,10 +87,16 @@ class ApplicationsMixin:
             else:
                 last4 = f"{rng.randrange(10000):04d}"
             issuer = {
-                "driving_licence": "大阪府公安委員会", "passport": "外務省", "residence_card": "出入国在留管理庁",
-                "health_insurance_card": "吹田市", "mynumber_card": "吹田市長", "care_insurance_card": "吹田市",
+                "driving_licence": "大阪府公安委員会",
+                "passport": "外務省",
+                "residence_card": "出入国在留管理庁",
+                "health_insurance_card": "吹田市",
+                "mynumber_card": "吹田市長",
+                "care_insurance_card": "吹田市",
             }.get(kind, "")
-            doc = IdentityDocument(holder=holder, visit=visit, kind=kind, issuer=issuer, number_last4=last4, checked_at=at)
+            doc = IdentityDocument(
+                holder=holder, visit=visit, kind=kind, issuer=issuer, number_last4=last4, checked_at=at
+            )
             doc._app = app
             chunk.docs.append(doc)
 
@@ -88,13 +111,22 @@ class ApplicationsMixin:
         app.legal_authority_document = "登記事項証明書" if ward else "戸籍謄本"
         app.legal_authority_issued_on = date.fromordinal(o - rng.randint(3, 80))
         app.notes = "成年後見人が来庁" if ward else "親権者（母）が同伴" if rng.random() < 0.7 else "親権者（父）が同伴"
-        self._docs(chunk, rng, app, "legal", (("driving_licence", "mynumber_card", "passport")[rng.randrange(3)],), app.received_at)
+        self._docs(
+            chunk,
+            rng,
+            app,
+            "legal",
+            (("driving_licence", "mynumber_card", "passport")[rng.randrange(3)],),
+            app.received_at,
+        )
         self._docs(chunk, rng, app, "resident", ("mynumber_card",), app.received_at)
 
     def _proxy(self, rng, p: _Person, app, stage: str, visit1: datetime, visit1_office: int):
         rel = PROXY_RELATIONS[bisect.bisect_right(self._relation_cum, rng.random() * self._relation_cum[-1])][0]
         family = rel != "知人"
-        surname, surname_kana = (p.res.name.split("　")[0], p.res.name_kana.split("　")[0]) if family and "　" in p.res.name else ("", "")
+        surname, surname_kana = (
+            (p.res.name.split("　")[0], p.res.name_kana.split("　")[0]) if family and "　" in p.res.name else ("", "")
+        )
         sex = "male" if rng.random() < 0.5 else "female"
         if rel == "子":
             byear = p.birth.year + rng.randint(22, 38)
@@ -165,8 +197,24 @@ class ApplicationsMixin:
         app.received_by_id = self._clerk(rng, office1)
         chunk.proxies.append(proxy)
         if rng.random() < 0.5:
-            self._docs(chunk, rng, app, "proxy", (("health_insurance_card", "driving_licence")[rng.randrange(2)],), app.received_at, 1)
-        self._docs(chunk, rng, app, "proxy", (("driving_licence", "passport", "mynumber_card")[rng.randrange(3)],), visit2_at, 2)
+            self._docs(
+                chunk,
+                rng,
+                app,
+                "proxy",
+                (("health_insurance_card", "driving_licence")[rng.randrange(2)],),
+                app.received_at,
+                1,
+            )
+        self._docs(
+            chunk,
+            rng,
+            app,
+            "proxy",
+            (("driving_licence", "passport", "mynumber_card")[rng.randrange(3)],),
+            visit2_at,
+            2,
+        )
         self._docs(chunk, rng, app, "resident", ("mynumber_card",), visit2_at, 2)
         chunk.apps.append(app)
         app._visit2 = visit2_at
@@ -182,8 +230,7 @@ class ApplicationsMixin:
             if app is not None:
                 return app
             applicant = "self"
-        app = self._application(rng, p, card, o, kind, applicant, signing=signing, user=user,
-                                late=rng.random() < 0.004)
+        app = self._application(rng, p, card, o, kind, applicant, signing=signing, user=user, late=rng.random() < 0.004)
         if kind == "reissue":
             app.fee_due = rules.reissue_fee(signing=signing, user=user)
             app.fee_paid = True
@@ -231,7 +278,12 @@ class ApplicationsMixin:
         signing = kind != "password_init" or rng.random() < 0.6
         if (self.today_ord - p.birth_ord) // 365 < 15 or p.ward:
             return None
-        status = {"visit1": "awaiting_letter", "letter_sent": "letter_sent", "reply_received": "reply_received", "returned": "returned"}[stage]
+        status = {
+            "visit1": "awaiting_letter",
+            "letter_sent": "letter_sent",
+            "reply_received": "reply_received",
+            "returned": "returned",
+        }[stage]
         app = self._application(rng, p, card, o, kind, "proxy", signing=signing, user=True, status=status)
         proxy = self._proxy(rng, p, app, stage, app.received_at, app.office_id)
         if stage != "visit1":
@@ -247,7 +299,15 @@ class ApplicationsMixin:
             proxy.return_reason = RETURN_REASONS[rng.randrange(len(RETURN_REASONS))]
             app.notes = "照会書が返戻されたため申請は終了。居住実態の確認を住民記録担当へ依頼。"
         if rng.random() < 0.5:
-            self._docs(chunk, rng, app, "proxy", (("health_insurance_card", "driving_licence", "pension_book")[rng.randrange(3)],), app.received_at, 1)
+            self._docs(
+                chunk,
+                rng,
+                app,
+                "proxy",
+                (("health_insurance_card", "driving_licence", "pension_book")[rng.randrange(3)],),
+                app.received_at,
+                1,
+            )
         chunk.apps.append(app)
         chunk.proxies.append(proxy)
         return app
@@ -268,7 +328,9 @@ class ApplicationsMixin:
         kind = ("new", "password_init", "renewal")[rng.randrange(3)]
         app = self._application(rng, p, card, o, kind, "self", signing=True, user=True, status=status)
         app.notes = {
-            "refused": ("本人確認書類の提示がなく不受理", "本人が来庁できず、代理人による申請（2回来庁）を案内")[rng.randrange(2)],
+            "refused": ("本人確認書類の提示がなく不受理", "本人が来庁できず、代理人による申請（2回来庁）を案内")[
+                rng.randrange(2)
+            ],
             "cancelled": "申請者の都合により取下げ",
             "received": "受付済み（暗証番号設定待ち）",
         }[status]
@@ -280,7 +342,8 @@ class ApplicationsMixin:
     def _ensure_variety(self, chunk: _Chunk, rng):
         """Make sure a small city still shows every kind, applicant type and proxy stage."""
         adults = [
-            a for a in chunk.active
+            a
+            for a in chunk.active
             if a[0].status == "registered" and not a[0].ward and (self.today_ord - a[0].birth_ord) // 365 >= 18
         ]
         if not adults:
@@ -298,7 +361,7 @@ class ApplicationsMixin:
         present_kinds = {k for k, _t in kinds}
         present_types = {t for _k, t in kinds}
         if "visit2" not in {pr.stage for pr in chunk.proxies}:
-            for p, card, user, signing in adults:
+            for p, card, user, _signing in adults:
                 if user is not None and user.status == "valid":
                     o = self._app_day(rng, lo=self.today_ord - 60)
                     if o is not None and self._proxy_completed(chunk, rng, p, card, o, "password_init", False, True):
@@ -323,26 +386,37 @@ class ApplicationsMixin:
                     o = self._app_day(rng, lo=card.issued_on.toordinal() + 1)
                     if o is not None:  # the parent / guardian applies for the user certificate
                         app = self._issue_application(chunk, rng, p, card, o, "new", False, True)
-                        exp = rules.certificate_expiry(issued_on=date.fromordinal(o), birth_date=p.birth, card_expires_on=card.expires_on)
+                        exp = rules.certificate_expiry(
+                            issued_on=date.fromordinal(o), birth_date=p.birth, card_expires_on=card.expires_on
+                        )
                         self._add_cert(chunk, p, card, "user", o, exp, app)
                         break
             else:  # no child with a card: one gets a card and, from the parent, a user certificate
                 with_card = {id(c._res) for c in chunk.cards}
                 for p in chunk.people:
-                    if (p.status == "registered" and id(p.res) not in with_card
-                            and 1 <= (self.today_ord - p.birth_ord) // 365 < 15):
+                    if (
+                        p.status == "registered"
+                        and id(p.res) not in with_card
+                        and 1 <= (self.today_ord - p.birth_ord) // 365 < 15
+                    ):
                         o = self._app_day(rng)
                         if o is None:
                             break
                         card = self._new_card(chunk, rng, p, o)
                         card.face_authentication_only = False
                         app = self._issue_application(chunk, rng, p, card, o, "new", False, True)
-                        exp = rules.certificate_expiry(issued_on=date.fromordinal(o), birth_date=p.birth, card_expires_on=card.expires_on)
+                        exp = rules.certificate_expiry(
+                            issued_on=date.fromordinal(o), birth_date=p.birth, card_expires_on=card.expires_on
+                        )
                         self._add_cert(chunk, p, card, "user", o, exp, app)
                         break
         if "revocation" not in present_kinds:
-            for p, card, user, signing in adults:
-                if signing is not None and signing.status == "valid" and signing.issued_on.toordinal() < self.window_start_ord:
+            for p, card, _user, signing in adults:
+                if (
+                    signing is not None
+                    and signing.status == "valid"
+                    and signing.issued_on.toordinal() < self.window_start_ord
+                ):
                     o = self._app_day(rng)
                     if o is not None:
                         app = self._simple_application(chunk, rng, p, card, o, "revocation", True, False)
@@ -350,14 +424,18 @@ class ApplicationsMixin:
                         break
         if "reissue" not in present_kinds:
             for p, card, user, signing in adults:
-                if (user is not None and user.status == "valid" and user.issued_on.toordinal() < self.window_start_ord
-                        and (signing is None or signing.status == "valid")):
+                if (
+                    user is not None
+                    and user.status == "valid"
+                    and user.issued_on.toordinal() < self.window_start_ord
+                    and (signing is None or signing.status == "valid")
+                ):
                     self._force_reissue(chunk, rng, p, card, user, signing)
                     break
         if self.today_usable:  # the dashboard shows today's work at several offices
             today_count = sum(1 for a in chunk.apps if a.received_at.date() == self.today)
             candidates = [a for a in adults if a[2] is not None and a[2].status == "valid"]
-            for p, card, user, signing in candidates[: max(0, 10 - today_count)]:
+            for p, card, _user, signing in candidates[: max(0, 10 - today_count)]:
                 both = signing is not None and signing.status == "valid" and rng.random() < 0.5
                 self._simple_application(chunk, rng, p, card, self.today_ord, "password_init", both, True)
         statuses = {a.status for a in chunk.apps}
@@ -402,15 +480,32 @@ class ApplicationsMixin:
         for key, name, kana, sex, birth, town, block, building in SCENARIO_RESIDENTS:
             town_row = _TOWN_BY_NAME[town]
             res = Resident(
-                name=name, name_kana=kana, birth_date=birth, sex=sex, postal_code=town_row[1],
-                address_town=CITY_PREFIX + town, address_block=block, address_building=building,
-                status="registered", is_adult_ward=key == "masao",
+                name=name,
+                name_kana=kana,
+                birth_date=birth,
+                sex=sex,
+                postal_code=town_row[1],
+                address_town=CITY_PREFIX + town,
+                address_block=block,
+                address_building=building,
+                status="registered",
+                is_adult_ward=key == "masao",
                 **self._search_keys(name, kana),
             )
             chunk.residents.append(res)
             address = res.address_town + block + (f"　{building}" if building else "")
-            people[key] = _Person(res, birth, birth.toordinal(), key == "masao", None, "registered", None,
-                                  town_row[4], address, birth.toordinal())
+            people[key] = _Person(
+                res,
+                birth,
+                birth.toordinal(),
+                key == "masao",
+                None,
+                "registered",
+                None,
+                town_row[4],
+                address,
+                birth.toordinal(),
+            )
         main = self.office_pk[MAIN_OFFICE_CODE]
         d = date.fromisoformat
 
@@ -424,7 +519,9 @@ class ApplicationsMixin:
         def certs(key, c, issued, kinds=("signing", "user"), renewed=False):
             p = people[key]
             i = d(issued)
-            user_exp = rules.certificate_expiry(issued_on=i, birth_date=p.birth, renewed=renewed, card_expires_on=c.expires_on)
+            user_exp = rules.certificate_expiry(
+                issued_on=i, birth_date=p.birth, renewed=renewed, card_expires_on=c.expires_on
+            )
             return {k: self._add_cert(chunk, p, c, k, i.toordinal(), user_exp, None) for k in kinds}
 
         # 1. 山田花子: card issued 2024-06-10 (expires 2034-06-01), no certificates yet.

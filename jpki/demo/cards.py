@@ -1,5 +1,6 @@
 """Cards and certificates: the cards a resident has had and what became of them, the
 certificates on each card."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -22,7 +23,10 @@ from .common import (
 
 
 class CardsMixin:
-    """Cards and certificates: the cards a resident has had and what became of them, the (a part of :class:`jpki.demo.city.CityBuilder`)."""
+    """Cards and certificates: the cards a resident has had and what became of them, the
+
+    A part of :class:`jpki.demo.city.CityBuilder`.
+    """
 
     def _first_card_day(self, rng, lo: int, hi: int) -> int | None:
         if lo > hi:
@@ -57,7 +61,9 @@ class CardsMixin:
 
     def _close_card(self, card, status: str, at_ord: int, rng):
         card.status = status
-        card.status_changed_at = self._moment(rng, min(at_ord, self.last_event_ord)) if at_ord <= self.today_ord else None
+        card.status_changed_at = (
+            self._moment(rng, min(at_ord, self.last_event_ord)) if at_ord <= self.today_ord else None
+        )
 
     def _cards_for(self, chunk, rng, p: _Person, age: int):
         first = len(chunk.certs)
@@ -77,7 +83,16 @@ class CardsMixin:
             o = self._counter_day(rng, lo, hi) if lo < hi else None
             if o is not None:
                 issued = date.fromordinal(o)
-                juki_card = self._new_card(chunk, rng, p, o, kind="juki", expires=issued.replace(year=issued.year + 10) if not (issued.month == 2 and issued.day == 29) else date(issued.year + 10, 2, 28))
+                juki_card = self._new_card(
+                    chunk,
+                    rng,
+                    p,
+                    o,
+                    kind="juki",
+                    expires=issued.replace(year=issued.year + 10)
+                    if not (issued.month == 2 and issued.day == 29)
+                    else date(issued.year + 10, 2, 28),
+                )
                 if rng.random() < 0.4:  # a legacy signing certificate: valid 3 years, long expired
                     exp = date(issued.year + 3, issued.month, 28 if issued.day > 28 else issued.day)
                     self._add_cert(chunk, p, juki_card, "signing", o, exp, None)
@@ -98,8 +113,9 @@ class CardsMixin:
             exp_ord = card.expires_on.toordinal()
             # the card's fate: (status, ord of the change, reason for its certificates)
             fate, at, next_issue = self._card_fate(rng, p, card, issue, exp_ord)
-            self._certs_for(chunk, rng, p, card, issue, fate, at, reissue=reissue,
-                            reissue_at=next_issue if fate == "lost" else None)
+            self._certs_for(
+                chunk, rng, p, card, issue, fate, at, reissue=reissue, reissue_at=next_issue if fate == "lost" else None
+            )
             if next_issue is None:
                 break
             reissue = fate == "lost"
@@ -122,7 +138,12 @@ class CardsMixin:
         elif p.gone_ord:
             self._close_card(juki_card, "revoked", p.gone_ord, rng)
         else:  # still within its 10 years: returned when the resident got tired of it
-            self._close_card(juki_card, "returned", self._counter_day(rng, date(2016, 1, 4).toordinal(), self.last_event_ord) or self.last_event_ord, rng)
+            self._close_card(
+                juki_card,
+                "returned",
+                self._counter_day(rng, date(2016, 1, 4).toordinal(), self.last_event_ord) or self.last_event_ord,
+                rng,
+            )
 
     def _card_fate(self, rng, p: _Person, card, issue: int, exp_ord: int):
         """Decide what happens to a card: returns (fate, ordinal, next card's issue ordinal)."""
@@ -133,8 +154,17 @@ class CardsMixin:
             lost = rng.randint(issue + 30, min(limit, exp_ord) - 1)
             if lost > self.last_event_ord:
                 lost = self.last_event_ord
-            new_issue = self._snap(lost + rng.randint(14, 45), self.last_event_ord) if lost + 14 <= self.last_event_ord else None
-            if new_issue is None or new_issue <= lost or (p.gone_ord and new_issue >= p.gone_ord) or rng.random() < 0.08:
+            new_issue = (
+                self._snap(lost + rng.randint(14, 45), self.last_event_ord)
+                if lost + 14 <= self.last_event_ord
+                else None
+            )
+            if (
+                new_issue is None
+                or new_issue <= lost
+                or (p.gone_ord and new_issue >= p.gone_ord)
+                or rng.random() < 0.08
+            ):
                 # reported lost, no new card yet: suspended
                 return "suspended", lost, None
             self._close_card(card, "lost", lost, rng)
@@ -143,7 +173,11 @@ class CardsMixin:
             # expired (by date) while the person was here
             if rng.random() < 0.75 and not p.gone_ord:
                 new_issue = self._snap(exp_ord - rng.randint(-90, 85), self.last_event_ord)
-                if new_issue is not None and issue < new_issue <= self.last_event_ord and (p.gone_ord is None or new_issue < p.gone_ord):
+                if (
+                    new_issue is not None
+                    and issue < new_issue <= self.last_event_ord
+                    and (p.gone_ord is None or new_issue < p.gone_ord)
+                ):
                     if new_issue <= exp_ord:
                         self._close_card(card, "returned", new_issue, rng)
                         return "returned", new_issue, new_issue
@@ -160,7 +194,11 @@ class CardsMixin:
             return status, gone, None
         # an active card; a few reported lost recently and suspended
         if rng.random() < 0.004:
-            return "suspended", self._counter_day(rng, max(issue + 1, today_ord - 20), self.last_event_ord) or self.last_event_ord, None
+            return (
+                "suspended",
+                self._counter_day(rng, max(issue + 1, today_ord - 20), self.last_event_ord) or self.last_event_ord,
+                None,
+            )
         return "active", None, None
 
     # ---------------------------------------------------------------- certificates
@@ -191,8 +229,19 @@ class CardsMixin:
             cert.revoked_at = at
             cert.revocation_reason = reason
 
-    def _certs_for(self, chunk, rng, p: _Person, card, issue: int, fate: str, fate_at: int | None, *, reissue: bool,
-                   reissue_at: int | None = None):
+    def _certs_for(
+        self,
+        chunk,
+        rng,
+        p: _Person,
+        card,
+        issue: int,
+        fate: str,
+        fate_at: int | None,
+        *,
+        reissue: bool,
+        reissue_at: int | None = None,
+    ):
         if card.face_authentication_only:
             return
         if rng.random() > (0.86 if (issue - p.birth_ord) // 365 >= 15 else 0.75):
@@ -211,11 +260,20 @@ class CardsMixin:
         valid = {}  # kind -> cert currently valid
         while True:
             t_date = date.fromordinal(t)
-            signing_ok = rules.signing_certificate_allowed(birth_date=p.birth, on=t_date, adult_ward=p.ward) and not adult_user_only
-            user_exp = rules.certificate_expiry(issued_on=t_date, birth_date=p.birth, renewed=renewed, card_expires_on=card_exp)
+            signing_ok = (
+                rules.signing_certificate_allowed(birth_date=p.birth, on=t_date, adult_ward=p.ward)
+                and not adult_user_only
+            )
+            user_exp = rules.certificate_expiry(
+                issued_on=t_date, birth_date=p.birth, renewed=renewed, card_expires_on=card_exp
+            )
             if user_exp <= t_date:  # nothing left to issue onto this card
                 return
-            app = self._issue_application(chunk, rng, p, card, t, kind, signing_ok, True) if t >= self.window_start_ord else None
+            app = (
+                self._issue_application(chunk, rng, p, card, t, kind, signing_ok, True)
+                if t >= self.window_start_ord
+                else None
+            )
             if app is False:  # the application is still open (proxy in progress): nothing issued
                 return
             valid["user"] = self._add_cert(chunk, p, card, "user", t, user_exp, app)
@@ -264,10 +322,16 @@ class CardsMixin:
                     if s is not None and s < user.expires_on.toordinal():
                         s_date = date.fromordinal(s)
                         s_exp = rules.certificate_expiry(
-                            issued_on=s_date, birth_date=p.birth, card_expires_on=card_exp,
+                            issued_on=s_date,
+                            birth_date=p.birth,
+                            card_expires_on=card_exp,
                             user_certificate_expires_on=user.expires_on,
                         )
-                        app = self._issue_application(chunk, rng, p, card, s, "new", True, False) if s >= self.window_start_ord else None
+                        app = (
+                            self._issue_application(chunk, rng, p, card, s, "new", True, False)
+                            if s >= self.window_start_ord
+                            else None
+                        )
                         if app is not False and s_exp > s_date:
                             signing = self._add_cert(chunk, p, card, "signing", s, s_exp, app)
             elif 0.05 <= r < 0.058:
@@ -275,7 +339,11 @@ class CardsMixin:
                 hi = min(self.last_event_ord, fate_at - 1) if fate_at else self.last_event_ord
                 o = self._counter_day(rng, t + 1, hi) if t < hi else None
                 if o is not None:
-                    app = self._simple_application(chunk, rng, p, card, o, "revocation", True, rng.random() < 0.5) if o >= self.window_start_ord else None
+                    app = (
+                        self._simple_application(chunk, rng, p, card, o, "revocation", True, rng.random() < 0.5)
+                        if o >= self.window_start_ord
+                        else None
+                    )
                     at = app.received_at if app is not None else self._moment(rng, o)
                     self._end_cert(signing, "revoked", at, REASON_REQUESTED)
                     if app is not None and app.user_requested:

@@ -1,5 +1,6 @@
 """The demo city's builder: sets up offices and staff, then builds residents in chunks (in one
 process, or several for a large city) with the parts in the sibling modules."""
+
 from __future__ import annotations
 
 import bisect
@@ -29,14 +30,12 @@ from .common import (
     DEMO_USERNAME,
     OFFICES,
     PROXY_RELATIONS,
-    RARE_SURNAMES,
     SERIAL_PREFIX,
-    SURNAMES,
     TOKYO,
-    TOWNS,
     RefusedError,
     _Chunk,
 )
+from .names import RARE_SURNAMES, SURNAMES, TOWNS
 from .people import PeopleMixin
 from .staging import StagingMixin
 
@@ -121,7 +120,10 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
         ]
         if new_offices:
             bulk_create_with_history(
-                new_offices, Office, default_user=self.user, default_change_reason=CHANGE_REASON,
+                new_offices,
+                Office,
+                default_user=self.user,
+                default_change_reason=CHANGE_REASON,
                 default_date=self.now,
             )
             existing = {o.code: o for o in Office.objects.filter(code__in=[row[0] for row in OFFICES])}
@@ -151,16 +153,21 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
             pass
         if profiles:
             bulk_create_with_history(
-                profiles, StaffProfile, default_user=self.user, default_change_reason=CHANGE_REASON,
+                profiles,
+                StaffProfile,
+                default_user=self.user,
+                default_change_reason=CHANGE_REASON,
                 default_date=self.now,
             )
         self.clerks = {self.offices[code].pk: ids for code, ids in clerks_by_office.items()}
         self.office_pk = {code: o.pk for code, o in existing.items()}
         last = (
             Certificate.objects.filter(serial__startswith=SERIAL_PREFIX, serial__regex=r"^DM[0-9]{14}$")
-            .order_by("-serial").values_list("serial", flat=True).first()
+            .order_by("-serial")
+            .values_list("serial", flat=True)
+            .first()
         )
-        self._serial_base = int(last[len(SERIAL_PREFIX):]) + 1 if last else 1
+        self._serial_base = int(last[len(SERIAL_PREFIX) :]) + 1 if last else 1
 
     # ---------------------------------------------------------------- entry point
     def build(self) -> dict:
@@ -228,7 +235,6 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
         if id_bases is not None:
             self._assign_ids(chunk, c, id_bases)
         self._flush(chunk)
-
 
 
 def build_city(**kwargs) -> dict:

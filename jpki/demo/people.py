@@ -1,5 +1,6 @@
 """People and addresses: names, kana, towns, buildings, counter days and moments, offices
 and clerks of the demo city."""
+
 from __future__ import annotations
 
 import bisect
@@ -8,23 +9,20 @@ from datetime import date, datetime
 from residents.models import Resident
 
 from .common import (
-    BUILDING_STEMS,
-    CITY_PREFIX,
-    FOREIGN_NAMES,
-    GIVEN_NAMES,
-    RARE_SURNAMES,
     SCENARIO_KANA,
     SERIAL_PREFIX,
-    SURNAMES,
     TOKYO,
-    TOWNS,
     _Chunk,
     _Person,
 )
+from .names import BUILDING_STEMS, CITY_PREFIX, FOREIGN_NAMES, GIVEN_NAMES, RARE_SURNAMES, SURNAMES, TOWNS
 
 
 class PeopleMixin:
-    """People and addresses: names, kana, towns, buildings, counter days and moments, offices (a part of :class:`jpki.demo.city.CityBuilder`)."""
+    """People and addresses: names, kana, towns, buildings, counter days and moments, offices
+
+    A part of :class:`jpki.demo.city.CityBuilder`.
+    """
 
     # ---------------------------------------------------------------- small helpers
     def _search_keys(self, name: str, kana: str) -> dict:
@@ -110,7 +108,10 @@ class PeopleMixin:
             block = f"{rng.randint(1, chome)}丁目{rng.randint(1, 12)}番{rng.randint(1, 30)}号"
             r = rng.random()
             if r < 0.35:
-                building = f"{town}団地 {'ABCDEFGH'[rng.randrange(8)]}{rng.randint(1, 40)}棟 {rng.randint(1, 5)}{rng.randint(1, 10):02d}号室"
+                building = (
+                    f"{town}団地 {'ABCDEFGH'[rng.randrange(8)]}{rng.randint(1, 40)}棟 "
+                    f"{rng.randint(1, 5)}{rng.randint(1, 10):02d}号室"
+                )
             elif r < 0.55:
                 building = f"府営{town}住宅 {rng.randint(1, 30)}棟 {rng.randint(1, 5)}{rng.randint(1, 10):02d}号室"
             elif r < 0.75:
@@ -221,4 +222,16 @@ class PeopleMixin:
             self._cards_for(chunk, rng, person, age)
 
     # ---------------------------------------------------------------- cards
-    _YEAR_WEIGHTS = {2016: 4, 2017: 3, 2018: 3, 2019: 4, 2020: 11, 2021: 13, 2022: 20, 2023: 17, 2024: 10, 2025: 8, 2026: 7}
+    _YEAR_WEIGHTS = {
+        2016: 4,
+        2017: 3,
+        2018: 3,
+        2019: 4,
+        2020: 11,
+        2021: 13,
+        2022: 20,
+        2023: 17,
+        2024: 10,
+        2025: 8,
+        2026: 7,
+    }

@@ -1,5 +1,6 @@
 """How a large city is built fast: chunks built by worker processes into staging copies
 (SQLite files or PostgreSQL schemas), merged into the real tables in one transaction."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,10 @@ from .common import (
 
 
 class StagingMixin:
-    """How a large city is built fast: chunks built by worker processes into staging copies (a part of :class:`jpki.demo.city.CityBuilder`)."""
+    """How a large city is built fast: chunks built by worker processes into staging copies
+
+    A part of :class:`jpki.demo.city.CityBuilder`.
+    """
 
     # ---------------------------------------------------------------- two processes
     def _build_parallel(self, jobs, workers: int):
@@ -235,8 +239,11 @@ class StagingMixin:
     def _assign_ids(self, chunk: _Chunk, c: int, id_bases: dict):
         """Explicit ids from the chunk's own ranges (SQLite staging copies must not collide)."""
         for key, items in (
-            ("residents", chunk.residents), ("cards", chunk.cards), ("applications", chunk.apps),
-            ("certificates", chunk.certs), ("proxy_authorizations", chunk.proxies),
+            ("residents", chunk.residents),
+            ("cards", chunk.cards),
+            ("applications", chunk.apps),
+            ("certificates", chunk.certs),
+            ("proxy_authorizations", chunk.proxies),
             ("identity_documents", chunk.docs),
         ):
             span = self.batch_size * _IDS_PER_RESIDENT[key]
@@ -257,7 +264,7 @@ class StagingMixin:
         quote = connection.ops.quote_name
         aliases = [f"demo_stage_{k}" for k in range(len(stages))]
         with connection.cursor() as cursor:
-            for alias, path in zip(aliases, stages):
+            for alias, path in zip(aliases, stages, strict=True):
                 cursor.execute(f"ATTACH DATABASE %s AS {alias}", [path])
             try:
                 with transaction.atomic():
@@ -340,8 +347,11 @@ class StagingMixin:
                 doc.application_id = doc._app.pk
             bulk_create_with_history(chunk.docs, IdentityDocument, **kw)
         for key, items in (
-            ("residents", chunk.residents), ("cards", chunk.cards), ("applications", chunk.apps),
-            ("certificates", chunk.certs), ("proxy_authorizations", chunk.proxies),
+            ("residents", chunk.residents),
+            ("cards", chunk.cards),
+            ("applications", chunk.apps),
+            ("certificates", chunk.certs),
+            ("proxy_authorizations", chunk.proxies),
             ("identity_documents", chunk.docs),
         ):
             self.stats[key] = self.stats.get(key, 0) + len(items)

@@ -8,6 +8,7 @@ package re-exports them so that callers write ``services.card_issue(...)``.
 The system never receives a password (暗証番号) or an individual number (個人番号): no service
 takes one as an argument.
 """
+
 from .base import (
     MSG_CONCURRENT,
     MSG_OUTSIDE_HOURS,
@@ -53,6 +54,10 @@ from .register import (
     resident_record_departure,
     revoke_signing_for_basic_info_change,
 )
+from .staff import (
+    office_save,
+    staff_profile_save,
+)
 
 __all__ = [
     "REASON_BASIC_INFO_CHANGE",
@@ -90,4 +95,6 @@ __all__ = [
     "proxy_visit2",
     "application_cancel",
     "expire_due",
+    "office_save",
+    "staff_profile_save",
 ]

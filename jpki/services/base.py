@@ -7,6 +7,7 @@ form field they belong to. Admin views, management commands and tests all call t
 The system never receives a password (暗証番号) or an individual number (個人番号): no service
 takes one as an argument.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -42,7 +43,9 @@ MSG_OUTSIDE_HOURS = (
     "取扱時間外です（月〜金 9:00〜17:30、土日祝・年末年始を除く）。次の取扱日は{next_day}です。"
     "やむを得ず記録する場合は「時間外処理として記録する」を選んでください（監督者の確認対象になります）。"
 )
-MSG_PHOTO_ID_REQUIRED = "官公署発行の顔写真付き本人確認書類が必要です（運転免許証、パスポートなど）。お持ちでない場合は受付できません。"
+MSG_PHOTO_ID_REQUIRED = (
+    "官公署発行の顔写真付き本人確認書類が必要です（運転免許証、パスポートなど）。お持ちでない場合は受付できません。"
+)
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,10 @@ def _eligibility(plan: IssuancePlan, resident: Resident, card: Card | None, *, a
         plan.refuse("card", "有効なマイナンバーカードがありません。カードの交付を先に記録してください。")
     elif card is not None and not reissue:
         if card.kind == Card.Kind.JUKI:
-            plan.refuse("card", "住基カードへの電子証明書の発行・更新は平成27年12月22日17時に終了しました。マイナンバーカードが必要です。")
+            plan.refuse(
+                "card",
+                "住基カードへの電子証明書の発行・更新は平成27年12月22日17時に終了しました。マイナンバーカードが必要です。",
+            )
         if card.status == Card.Status.SUSPENDED:
             plan.refuse("card", "カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。")
         if card.expires_on < on:
@@ -238,12 +244,18 @@ def _eligibility(plan: IssuancePlan, resident: Resident, card: Card | None, *, a
     if plan.signing and not rules.signing_certificate_allowed(
         birth_date=resident.birth_date, on=on, adult_ward=resident.is_adult_ward
     ):
-        plan.refuse("signing", "15歳未満の方および成年被後見人の方には署名用電子証明書は発行できません（利用者証明用のみ発行できます）。")
+        plan.refuse(
+            "signing",
+            "15歳未満の方および成年被後見人の方には署名用電子証明書は発行できません（利用者証明用のみ発行できます）。",
+        )
     needs_legal = rules.age_on(resident.birth_date, on) < rules.SIGNING_CERTIFICATE_MIN_AGE or resident.is_adult_ward
     if needs_legal and applicant_type == Application.ApplicantType.SELF:
         plan.refuse("applicant_type", "15歳未満の方および成年被後見人の方の申請は法定代理人が行ってください。")
     if needs_legal and applicant_type == Application.ApplicantType.PROXY:
-        plan.refuse("applicant_type", "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。")
+        plan.refuse(
+            "applicant_type",
+            "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。",
+        )
 
 
 def issuance_plan(
@@ -293,7 +305,8 @@ def issuance_plan(
                 field_name = "signing" if kind == Certificate.Kind.SIGNING else "user"
                 plan.refuse(
                     field_name,
-                    f"有効な{label}があります（有効期限 {current.expires_on:%Y-%m-%d}）。更新は {starts:%Y-%m-%d} から申請できます。",
+                    f"有効な{label}があります（有効期限 {current.expires_on:%Y-%m-%d}）。"
+                    f"更新は {starts:%Y-%m-%d} から申請できます。",
                 )
 
     if plan.card_expires_on is None:
@@ -336,7 +349,9 @@ def _check_legal_authority(application_fields: dict, on: date, applicant_type: s
         return
     errors = {}
     if not application_fields.get("legal_authority_document"):
-        errors["legal_authority_document"] = "法定代理権を確認した書類（戸籍謄本・登記事項証明書など）を記録してください。"
+        errors["legal_authority_document"] = (
+            "法定代理権を確認した書類（戸籍謄本・登記事項証明書など）を記録してください。"
+        )
     issued = application_fields.get("legal_authority_issued_on")
     if issued is None:
         errors["legal_authority_issued_on"] = "確認書類の発行日を入力してください。"
@@ -344,7 +359,9 @@ def _check_legal_authority(application_fields: dict, on: date, applicant_type: s
         errors["legal_authority_issued_on"] = "法定代理権の確認書類は発行から3か月以内のものが必要です。"
     kinds = [d.kind for d in documents or () if d is not None and d.holder == IdentityDocument.Holder.LEGAL]
     if not rules.identity_documents_sufficient(kinds):
-        errors["documents"] = "法定代理人の本人確認書類が不足しています（顔写真付きの公的書類1点、または健康保険証等を含む2点）。"
+        errors["documents"] = (
+            "法定代理人の本人確認書類が不足しています（顔写真付きの公的書類1点、または健康保険証等を含む2点）。"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -353,12 +370,15 @@ def _refuse_proxy_same_day(applicant_type: str) -> None:
     if applicant_type == Application.ApplicantType.PROXY:
         raise ValidationError(
             {
-                "applicant_type": "任意代理人による申請は即日処理できません。照会書の送付依頼（1回目来庁）として受け付けてください。"
+                "applicant_type": "任意代理人による申請は即日処理できません。"
+                "照会書の送付依頼（1回目来庁）として受け付けてください。"
             }
         )
 
 
-def _new_application(*, kind, applicant_type, resident, card, office, at, actor, reason, status, **extra) -> Application:
+def _new_application(
+    *, kind, applicant_type, resident, card, office, at, actor, reason, status, **extra
+) -> Application:
     app = Application(
         kind=kind,
         applicant_type=applicant_type,
@@ -374,8 +394,17 @@ def _new_application(*, kind, applicant_type, resident, card, office, at, actor,
 
 
 def _issue_certificates(
-    *, application: Application, plan: IssuancePlan, resident: Resident, card: Card, office: Office, at: datetime,
-    actor, reason: str, certificate_name=None, certificate_address=None,
+    *,
+    application: Application,
+    plan: IssuancePlan,
+    resident: Resident,
+    card: Card,
+    office: Office,
+    at: datetime,
+    actor,
+    reason: str,
+    certificate_name=None,
+    certificate_address=None,
 ) -> list[Certificate]:
     texts = _certificate_texts(resident, certificate_name, certificate_address)
     for old in plan.revokes:
@@ -437,5 +466,3 @@ def _same_day_start(*, reason, at, applicant_type, outside_hours_confirmed, acto
     flag = _check_counter_hours(at, outside_hours_confirmed)
     office = _resolve_office(actor, office)
     return reason, at, flag, office, _lock_resident(resident)
-
-

@@ -1,5 +1,6 @@
 """Same-day counter procedures on cards and certificates: card issue, loss and finding, issuance and
 renewal, revocation, password initialization, reissue with a new card."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -38,8 +39,14 @@ from .base import (
 
 @_atomic_domain_write
 def card_issue(
-    *, resident: Resident, actor, reason: str, issued_on: date, kind: str = Card.Kind.MYNUMBER,
-    office: Office | None = None, face_authentication_only: bool = False,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    issued_on: date,
+    kind: str = Card.Kind.MYNUMBER,
+    office: Office | None = None,
+    face_authentication_only: bool = False,
 ) -> Card:
     """Record the delivery of a card (カード交付). Expiry from the rules."""
     reason = _require_reason(reason)
@@ -47,7 +54,9 @@ def card_issue(
     if not resident.is_registered:
         raise ValidationError({"resident": "吹田市に住民登録がないためカードを交付できません。"})
     if active_card(resident) is not None:
-        raise ValidationError({"resident": "この住民には既に有効なカードがあります。紛失・返納を先に記録してください。"})
+        raise ValidationError(
+            {"resident": "この住民には既に有効なカードがあります。紛失・返納を先に記録してください。"}
+        )
     if kind == Card.Kind.JUKI:
         raise ValidationError({"kind": "住基カードの交付は終了しています。"})
     _check_card_issue_date(resident, issued_on, timezone.now())
@@ -105,56 +114,114 @@ def card_report_found(*, card: Card, actor, reason: str, at: datetime | None = N
 
 @_atomic_domain_write
 def certificates_issue(
-    *, resident: Resident, actor, reason: str, signing: bool, user: bool,
-    applicant_type: str = Application.ApplicantType.SELF, office: Office | None = None, at: datetime | None = None,
-    documents=(), legal_authority_document: str = "", legal_authority_issued_on: date | None = None,
-    certificate_name: str | None = None, certificate_address: str | None = None,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    signing: bool,
+    user: bool,
+    applicant_type: str = Application.ApplicantType.SELF,
+    office: Office | None = None,
+    at: datetime | None = None,
+    documents=(),
+    legal_authority_document: str = "",
+    legal_authority_issued_on: date | None = None,
+    certificate_name: str | None = None,
+    certificate_address: str | None = None,
     outside_hours_confirmed: bool = False,
 ) -> Application:
     """New issuance or renewal (新規発行・更新) for the resident or a legal representative, same day."""
     reason, at, flag, office, resident = _same_day_start(
-        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
-        actor=actor, office=office, resident=resident,
+        reason=reason,
+        at=at,
+        applicant_type=applicant_type,
+        outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor,
+        office=office,
+        resident=resident,
     )
     on = _local_date(at)
     card = active_card(resident, for_update=True)
-    plan = issuance_plan(
-        resident=resident, signing=signing, user=user, on=on, applicant_type=applicant_type, card=card
-    )
+    plan = issuance_plan(resident=resident, signing=signing, user=user, on=on, applicant_type=applicant_type, card=card)
     plan.raise_if_refused()
-    legal = {"legal_authority_document": legal_authority_document, "legal_authority_issued_on": legal_authority_issued_on}
+    legal = {
+        "legal_authority_document": legal_authority_document,
+        "legal_authority_issued_on": legal_authority_issued_on,
+    }
     _check_legal_authority(legal, on, applicant_type, documents)
     app = _new_application(
-        kind=plan.kind, applicant_type=applicant_type, resident=resident, card=card, office=office, at=at,
-        actor=actor, reason=reason, status=Application.Status.COMPLETED, signing_requested=bool(signing),
-        user_requested=bool(user), outside_counter_hours=flag, completed_at=at, **legal,
+        kind=plan.kind,
+        applicant_type=applicant_type,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        status=Application.Status.COMPLETED,
+        signing_requested=bool(signing),
+        user_requested=bool(user),
+        outside_counter_hours=flag,
+        completed_at=at,
+        **legal,
     )
     _record_documents(app, documents, visit=1, at=at, actor=actor, reason=reason)
     _issue_certificates(
-        application=app, plan=plan, resident=resident, card=card, office=office, at=at, actor=actor, reason=reason,
-        certificate_name=certificate_name, certificate_address=certificate_address,
+        application=app,
+        plan=plan,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        certificate_name=certificate_name,
+        certificate_address=certificate_address,
     )
     return app
 
 
 @_atomic_domain_write
 def certificates_revoke(
-    *, resident: Resident, actor, reason: str, signing: bool, user: bool,
-    applicant_type: str = Application.ApplicantType.SELF, office: Office | None = None, at: datetime | None = None,
-    documents=(), outside_hours_confirmed: bool = False,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    signing: bool,
+    user: bool,
+    applicant_type: str = Application.ApplicantType.SELF,
+    office: Office | None = None,
+    at: datetime | None = None,
+    documents=(),
+    outside_hours_confirmed: bool = False,
 ) -> Application:
     """Revocation at the resident's request (失効申請)."""
     reason, at, flag, office, resident = _same_day_start(
-        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
-        actor=actor, office=office, resident=resident,
+        reason=reason,
+        at=at,
+        applicant_type=applicant_type,
+        outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor,
+        office=office,
+        resident=resident,
     )
     card = active_card(resident, for_update=True)
     current = valid_certificates(card)
     _check_revocable(current, signing, user)
     app = _new_application(
-        kind=Application.Kind.REVOCATION, applicant_type=applicant_type, resident=resident, card=card, office=office,
-        at=at, actor=actor, reason=reason, status=Application.Status.COMPLETED, signing_requested=bool(signing),
-        user_requested=bool(user), outside_counter_hours=flag, completed_at=at,
+        kind=Application.Kind.REVOCATION,
+        applicant_type=applicant_type,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        status=Application.Status.COMPLETED,
+        signing_requested=bool(signing),
+        user_requested=bool(user),
+        outside_counter_hours=flag,
+        completed_at=at,
     )
     _record_documents(app, documents, visit=1, at=at, actor=actor, reason=reason)
     _revoke_requested(current, signing, user, at=at, actor=actor, reason=reason)
@@ -181,21 +248,44 @@ def _revoke_requested(current: dict, signing: bool, user: bool, *, at, actor, re
 
 @_atomic_domain_write
 def passwords_initialize(
-    *, resident: Resident, actor, reason: str, signing: bool, user: bool,
-    applicant_type: str = Application.ApplicantType.SELF, office: Office | None = None, at: datetime | None = None,
-    documents=(), outside_hours_confirmed: bool = False,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    signing: bool,
+    user: bool,
+    applicant_type: str = Application.ApplicantType.SELF,
+    office: Office | None = None,
+    at: datetime | None = None,
+    documents=(),
+    outside_hours_confirmed: bool = False,
 ) -> Application:
     """Password initialization (暗証番号初期化). The new password is set on the terminal; never recorded."""
     reason, at, flag, office, resident = _same_day_start(
-        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
-        actor=actor, office=office, resident=resident,
+        reason=reason,
+        at=at,
+        applicant_type=applicant_type,
+        outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor,
+        office=office,
+        resident=resident,
     )
     card = active_card(resident, for_update=True)
     _check_initializable(resident, card, signing, user)
     app = _new_application(
-        kind=Application.Kind.PASSWORD_INIT, applicant_type=applicant_type, resident=resident, card=card,
-        office=office, at=at, actor=actor, reason=reason, status=Application.Status.COMPLETED,
-        signing_requested=bool(signing), user_requested=bool(user), outside_counter_hours=flag, completed_at=at,
+        kind=Application.Kind.PASSWORD_INIT,
+        applicant_type=applicant_type,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        status=Application.Status.COMPLETED,
+        signing_requested=bool(signing),
+        user_requested=bool(user),
+        outside_counter_hours=flag,
+        completed_at=at,
     )
     _record_documents(app, documents, visit=1, at=at, actor=actor, reason=reason)
     return app
@@ -220,30 +310,55 @@ def _check_initializable(resident, card, signing, user) -> None:
 
 @_atomic_domain_write
 def card_reissue(
-    *, resident: Resident, actor, reason: str, issued_on: date, signing: bool, user: bool, fee_paid: bool,
-    fee_receipt_number: str = "", office: Office | None = None, at: datetime | None = None, documents=(),
-    old_card_status: str = Card.Status.LOST, outside_hours_confirmed: bool = False,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    issued_on: date,
+    signing: bool,
+    user: bool,
+    fee_paid: bool,
+    fee_receipt_number: str = "",
+    office: Office | None = None,
+    at: datetime | None = None,
+    documents=(),
+    old_card_status: str = Card.Status.LOST,
+    outside_hours_confirmed: bool = False,
     applicant_type: str = Application.ApplicantType.SELF,
-    legal_authority_document: str = "", legal_authority_issued_on: date | None = None,
+    legal_authority_document: str = "",
+    legal_authority_issued_on: date | None = None,
 ) -> Application:
     """Reissue with a new card (再交付に伴う再発行): the old card ends, its certificates lapse, new ones
     go onto the new card for the fee (200 yen each, 200 yen for both together)."""
     reason, at, flag, office, resident = _same_day_start(
-        reason=reason, at=at, applicant_type=applicant_type, outside_hours_confirmed=outside_hours_confirmed,
-        actor=actor, office=office, resident=resident,
+        reason=reason,
+        at=at,
+        applicant_type=applicant_type,
+        outside_hours_confirmed=outside_hours_confirmed,
+        actor=actor,
+        office=office,
+        resident=resident,
     )
     on = _local_date(at)
     _check_card_issue_date(resident, issued_on, at)
     if old_card_status not in (Card.Status.LOST, Card.Status.RETURNED, Card.Status.REVOKED):
         raise ValidationError({"old_card_status": "旧カードの扱いを選択してください（紛失・返納・廃止）。"})
     plan = issuance_plan(
-        resident=resident, signing=signing, user=user, on=on, reissue=True, new_card_issued_on=issued_on,
+        resident=resident,
+        signing=signing,
+        user=user,
+        on=on,
+        reissue=True,
+        new_card_issued_on=issued_on,
         applicant_type=applicant_type,
     )
     plan.raise_if_refused()
     if plan.fee and not fee_paid:
         raise ValidationError({"fee_paid": f"手数料{plan.fee}円の収納を確認してください。"})
-    legal = {"legal_authority_document": legal_authority_document, "legal_authority_issued_on": legal_authority_issued_on}
+    legal = {
+        "legal_authority_document": legal_authority_document,
+        "legal_authority_issued_on": legal_authority_issued_on,
+    }
     _check_legal_authority(legal, on, applicant_type, documents)
     old = active_card(resident, for_update=True)
     if old is not None:
@@ -253,21 +368,37 @@ def card_reissue(
         old.status_changed_at = at
         _save(old, actor, reason)
     card = Card(
-        resident=resident, kind=Card.Kind.MYNUMBER, issued_on=issued_on, expires_on=plan.card_expires_on,
-        status=Card.Status.ACTIVE, status_changed_at=at, office=office,
+        resident=resident,
+        kind=Card.Kind.MYNUMBER,
+        issued_on=issued_on,
+        expires_on=plan.card_expires_on,
+        status=Card.Status.ACTIVE,
+        status_changed_at=at,
+        office=office,
     )
     _save(card, actor, reason)
     plan.card = card
     app = _new_application(
-        kind=Application.Kind.REISSUE, applicant_type=applicant_type, resident=resident, card=card, office=office,
-        at=at, actor=actor, reason=reason, status=Application.Status.COMPLETED, signing_requested=bool(signing),
-        user_requested=bool(user), fee_due=plan.fee, fee_paid=bool(fee_paid) if plan.fee else False,
-        fee_receipt_number=(fee_receipt_number or "")[:40], outside_counter_hours=flag, completed_at=at, **legal,
+        kind=Application.Kind.REISSUE,
+        applicant_type=applicant_type,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        status=Application.Status.COMPLETED,
+        signing_requested=bool(signing),
+        user_requested=bool(user),
+        fee_due=plan.fee,
+        fee_paid=bool(fee_paid) if plan.fee else False,
+        fee_receipt_number=(fee_receipt_number or "")[:40],
+        outside_counter_hours=flag,
+        completed_at=at,
+        **legal,
     )
     _record_documents(app, documents, visit=1, at=at, actor=actor, reason=reason)
     _issue_certificates(
         application=app, plan=plan, resident=resident, card=card, office=office, at=at, actor=actor, reason=reason
     )
     return app
-
-

@@ -1,4 +1,5 @@
 """Certificates whose validity ran out are marked expired (the nightly job)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -68,4 +69,3 @@ def expire_due(*, on: date, actor=None, batch_size: int = 2000) -> tuple[int, in
             )
             certs_done += len(certs)
     return cards_done, certs_done
-

@@ -1,6 +1,9 @@
 """The appointed proxy's two visits (任意代理人): visit 1, the letter, reply or return, visit 2, withdrawal."""
+
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -37,6 +40,41 @@ from .counter import _check_initializable, _check_revocable, _revoke_requested
 
 # --- the appointed proxy's two visits (任意代理人) ----------------------------------------------------
 
+PROXY_MIN_AGE = 15  # an appointed proxy is at least 15 on visit 1
+PROXY_BORN_EARLIEST = date(1900, 1, 1)  # earlier is a typing error (0001-01-01), not a living proxy
+MSG_POSTAL_CODE = "郵便番号は7桁の数字で入力してください（例: 564-0041）。"
+_POSTAL_CODE = re.compile(r"([0-9]{3})[-‐‑−–—―ー]?([0-9]{4})", re.ASCII)
+
+
+def proxy_birth_date_problem(birth_date, on: date) -> str | None:
+    """Why ``birth_date`` cannot be a proxy's on ``on`` (missing, before 1900, in the future, under 15),
+    else None. The visit 1 form checks the same."""
+    if birth_date is None:
+        return "代理人の生年月日を入力してください。"
+    if birth_date < PROXY_BORN_EARLIEST:
+        earliest = PROXY_BORN_EARLIEST
+        return f"代理人の生年月日は{earliest.year}年{earliest.month}月{earliest.day}日以降の日付を入力してください。"
+    if birth_date >= on:
+        return "代理人の生年月日が正しくありません（来庁日以降の日付です）。"
+    if rules.age_on(birth_date, on) < PROXY_MIN_AGE:
+        return f"任意代理人は{PROXY_MIN_AGE}歳以上の方に限られます。生年月日を確認してください。"
+    return None
+
+
+def normalize_postal_code(text) -> str | None:
+    """A postal code as ``NNN-NNNN`` (7 digits, full-width or half-width, with or without a hyphen or a
+    leading 〒), ``""`` for none, or None when it is not one (``=1+1``)."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        return None
+    value = unicodedata.normalize("NFKC", text).strip().removeprefix("〒").strip()
+    if not value:
+        return ""
+    match = _POSTAL_CODE.fullmatch(value)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
 PROXY_CHECKLIST = (
     ("resident_card_checked", "本人のマイナンバーカードを確認してください。"),
     ("proxy_photo_id_checked", MSG_PHOTO_ID_REQUIRED),
@@ -49,9 +87,22 @@ PROXY_CHECKLIST = (
 
 @_atomic_domain_write
 def proxy_visit1(
-    *, resident: Resident, actor, reason: str, kind: str, signing: bool, user: bool, proxy_name: str, proxy_kana: str,
-    proxy_address: str, proxy_birth_date: date, relation: str, proxy_postal_code: str = "",
-    proxy_document: DocumentShown | None = None, office: Office | None = None, at: datetime | None = None,
+    *,
+    resident: Resident,
+    actor,
+    reason: str,
+    kind: str,
+    signing: bool,
+    user: bool,
+    proxy_name: str,
+    proxy_kana: str,
+    proxy_address: str,
+    proxy_birth_date: date,
+    relation: str,
+    proxy_postal_code: str = "",
+    proxy_document: DocumentShown | None = None,
+    office: Office | None = None,
+    at: datetime | None = None,
     outside_hours_confirmed: bool = False,
 ) -> Application:
     """Visit 1: the application and the request to mail the inquiry (照会書送付依頼). Nothing is issued today.
@@ -63,26 +114,39 @@ def proxy_visit1(
     resident = _lock_resident(resident)
     on = _local_date(at)
     errors: dict[str, list[str]] = {}
-    if kind not in (Application.Kind.NEW, Application.Kind.RENEWAL, Application.Kind.PASSWORD_INIT,
-                    Application.Kind.REVOCATION):
+    if kind not in (
+        Application.Kind.NEW,
+        Application.Kind.RENEWAL,
+        Application.Kind.PASSWORD_INIT,
+        Application.Kind.REVOCATION,
+    ):
         errors.setdefault("kind", []).append("任意代理人が申請できない手続です。")
     for name, value, label in (
-        ("proxy_name", proxy_name, "代理人の氏名"), ("proxy_kana", proxy_kana, "代理人の氏名（カナ）"),
-        ("proxy_address", proxy_address, "代理人の住所"), ("relation", relation, "本人との関係"),
+        ("proxy_name", proxy_name, "代理人の氏名"),
+        ("proxy_kana", proxy_kana, "代理人の氏名（カナ）"),
+        ("proxy_address", proxy_address, "代理人の住所"),
+        ("relation", relation, "本人との関係"),
     ):
         if not value or not str(value).strip():
             errors.setdefault(name, []).append(f"{label}を入力してください。")
-    if proxy_birth_date is None:
-        errors.setdefault("proxy_birth_date", []).append("代理人の生年月日を入力してください。")
-    elif proxy_birth_date >= on:
-        errors.setdefault("proxy_birth_date", []).append("代理人の生年月日が正しくありません。")
+    birth_problem = proxy_birth_date_problem(proxy_birth_date, on)
+    if birth_problem:
+        errors.setdefault("proxy_birth_date", []).append(birth_problem)
+    postal_code = normalize_postal_code(proxy_postal_code)
+    if postal_code is None:
+        errors.setdefault("proxy_postal_code", []).append(MSG_POSTAL_CODE)
     if proxy_document is not None and proxy_document.holder != IdentityDocument.Holder.PROXY:
-        proxy_document = DocumentShown(IdentityDocument.Holder.PROXY, proxy_document.kind, proxy_document.issuer,
-                                       proxy_document.number)
+        proxy_document = DocumentShown(
+            IdentityDocument.Holder.PROXY, proxy_document.kind, proxy_document.issuer, proxy_document.number
+        )
     card = active_card(resident)
     if kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
         plan = issuance_plan(
-            resident=resident, signing=signing, user=user, on=on, applicant_type=Application.ApplicantType.PROXY,
+            resident=resident,
+            signing=signing,
+            user=user,
+            on=on,
+            applicant_type=Application.ApplicantType.PROXY,
             card=card,
         )
         for key, msgs in plan.refusals.items():
@@ -91,7 +155,9 @@ def proxy_visit1(
     else:
         if not resident.is_registered:
             errors.setdefault("resident", []).append("吹田市に住民登録がないため申請できません。")
-        needs_legal = rules.age_on(resident.birth_date, on) < rules.SIGNING_CERTIFICATE_MIN_AGE or resident.is_adult_ward
+        needs_legal = (
+            rules.age_on(resident.birth_date, on) < rules.SIGNING_CERTIFICATE_MIN_AGE or resident.is_adult_ward
+        )
         if needs_legal:
             errors.setdefault("applicant_type", []).append(
                 "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。"
@@ -109,15 +175,31 @@ def proxy_visit1(
     if errors:
         raise ValidationError(errors)
     app = _new_application(
-        kind=kind, applicant_type=Application.ApplicantType.PROXY, resident=resident, card=card, office=office, at=at,
-        actor=actor, reason=reason, status=Application.Status.AWAITING_LETTER, signing_requested=bool(signing),
-        user_requested=bool(user), outside_counter_hours=flag,
+        kind=kind,
+        applicant_type=Application.ApplicantType.PROXY,
+        resident=resident,
+        card=card,
+        office=office,
+        at=at,
+        actor=actor,
+        reason=reason,
+        status=Application.Status.AWAITING_LETTER,
+        signing_requested=bool(signing),
+        user_requested=bool(user),
+        outside_counter_hours=flag,
     )
     proxy = ProxyAuthorization(
-        application=app, proxy_name=proxy_name.strip()[:100], proxy_kana=proxy_kana.strip()[:200],
-        proxy_postal_code=(proxy_postal_code or "")[:8], proxy_address=proxy_address.strip()[:200],
-        proxy_birth_date=proxy_birth_date, relation=relation.strip()[:40], stage=ProxyAuthorization.Stage.VISIT1,
-        visit1_at=at, visit1_office=office, inquiry_requested=True,
+        application=app,
+        proxy_name=proxy_name.strip()[:100],
+        proxy_kana=proxy_kana.strip()[:200],
+        proxy_postal_code=postal_code,
+        proxy_address=proxy_address.strip()[:200],
+        proxy_birth_date=proxy_birth_date,
+        relation=relation.strip()[:40],
+        stage=ProxyAuthorization.Stage.VISIT1,
+        visit1_at=at,
+        visit1_office=office,
+        inquiry_requested=True,
     )
     _save(proxy, actor, reason)
     if proxy_document is not None:
@@ -136,13 +218,17 @@ def _lock_proxy(application: Application) -> tuple[Application, ProxyAuthorizati
 
 def _refuse_if_ended(app: Application, proxy: ProxyAuthorization) -> None:
     if proxy.stage == ProxyAuthorization.Stage.RETURNED or app.status == Application.Status.RETURNED:
-        raise ValidationError({"application": "照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。"})
+        raise ValidationError(
+            {"application": "照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。"}
+        )
     if app.status in (Application.Status.COMPLETED, Application.Status.REFUSED, Application.Status.CANCELLED):
         raise ValidationError({"application": f"この申請は既に「{app.get_status_display()}」です。"})
 
 
 @_atomic_domain_write
-def proxy_letter_sent(*, application: Application, actor, reason: str, at: datetime | None = None) -> ProxyAuthorization:
+def proxy_letter_sent(
+    *, application: Application, actor, reason: str, at: datetime | None = None
+) -> ProxyAuthorization:
     """The inquiry letter (照会書兼回答書) was mailed to the resident, 転送不要."""
     reason = _require_reason(reason)
     at = _now(at)
@@ -161,7 +247,9 @@ def proxy_letter_sent(*, application: Application, actor, reason: str, at: datet
 
 
 @_atomic_domain_write
-def proxy_reply_received(*, application: Application, actor, reason: str, at: datetime | None = None) -> ProxyAuthorization:
+def proxy_reply_received(
+    *, application: Application, actor, reason: str, at: datetime | None = None
+) -> ProxyAuthorization:
     """The completed reply form (回答書) reached the office (usually brought sealed by the proxy)."""
     reason = _require_reason(reason)
     at = _now(at)
@@ -206,9 +294,17 @@ def proxy_letter_returned(
 
 @_atomic_domain_write
 def proxy_visit2(
-    *, application: Application, actor, reason: str, checklist: dict[str, bool], proxy_document: DocumentShown | None,
-    office: Office | None = None, at: datetime | None = None, outside_hours_confirmed: bool = False,
-    certificate_name: str | None = None, certificate_address: str | None = None,
+    *,
+    application: Application,
+    actor,
+    reason: str,
+    checklist: dict[str, bool],
+    proxy_document: DocumentShown | None,
+    office: Office | None = None,
+    at: datetime | None = None,
+    outside_hours_confirmed: bool = False,
+    certificate_name: str | None = None,
+    certificate_address: str | None = None,
 ) -> Application:
     """Visit 2: the proxy brings the card, an official photo ID, the sealed reply with the 委任状 and
     the application form. Refused the same day as visit 1 and without a photo ID."""
@@ -218,7 +314,9 @@ def proxy_visit2(
     _refuse_if_ended(app, proxy)
     errors: dict[str, list[str]] = {}
     if proxy.stage == ProxyAuthorization.Stage.VISIT1:
-        errors.setdefault("application", []).append("照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。")
+        errors.setdefault("application", []).append(
+            "照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。"
+        )
     if _local_date(at) <= _local_date(proxy.visit1_at):
         errors.setdefault("application", []).append(
             f"任意代理人による申請は即日処理できません（1回目来庁: {_local_date(proxy.visit1_at):%Y-%m-%d}）。"
@@ -238,8 +336,12 @@ def proxy_visit2(
 
     if app.kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
         plan = issuance_plan(
-            resident=resident, signing=app.signing_requested, user=app.user_requested, on=on,
-            applicant_type=Application.ApplicantType.PROXY, card=card,
+            resident=resident,
+            signing=app.signing_requested,
+            user=app.user_requested,
+            on=on,
+            applicant_type=Application.ApplicantType.PROXY,
+            card=card,
         )
         plan.raise_if_refused()
         app.kind = plan.kind
@@ -257,17 +359,28 @@ def proxy_visit2(
     proxy.visit2_at = at
     proxy.visit2_office = office
     _save(proxy, actor, reason)
-    document = DocumentShown(IdentityDocument.Holder.PROXY, proxy_document.kind, proxy_document.issuer, proxy_document.number)
+    document = DocumentShown(
+        IdentityDocument.Holder.PROXY, proxy_document.kind, proxy_document.issuer, proxy_document.number
+    )
     _record_documents(app, [document], visit=2, at=at, actor=actor, reason=reason)
 
     if app.kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
         _issue_certificates(
-            application=app, plan=plan, resident=resident, card=card, office=office, at=at, actor=actor,
-            reason=reason, certificate_name=certificate_name, certificate_address=certificate_address,
+            application=app,
+            plan=plan,
+            resident=resident,
+            card=card,
+            office=office,
+            at=at,
+            actor=actor,
+            reason=reason,
+            certificate_name=certificate_name,
+            certificate_address=certificate_address,
         )
     elif app.kind == Application.Kind.REVOCATION:
-        _revoke_requested(valid_certificates(card), app.signing_requested, app.user_requested, at=at, actor=actor,
-                          reason=reason)
+        _revoke_requested(
+            valid_certificates(card), app.signing_requested, app.user_requested, at=at, actor=actor, reason=reason
+        )
     app.card = card
     app.status = Application.Status.COMPLETED
     app.completed_at = at
@@ -287,5 +400,3 @@ def application_cancel(*, application: Application, actor, reason: str, at: date
     app.status = Application.Status.CANCELLED
     app.completed_at = at
     return _save(app, actor, reason)
-
-

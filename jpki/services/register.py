@@ -1,5 +1,6 @@
 """Register events with certificate consequences: one service calls the register's service
 (``residents.services``) and applies the consequences in the same transaction."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,13 +35,17 @@ def revoke_signing_for_basic_info_change(*, resident: Resident, at: datetime, ac
     return revoked
 
 
-def end_certificates_for_departure(*, resident: Resident, status: str, at: datetime, actor, reason: str) -> list[Certificate]:
+def end_certificates_for_departure(
+    *, resident: Resident, status: str, at: datetime, actor, reason: str
+) -> list[Certificate]:
     """Removal from the register: the signing certificate is revoked. On death or moving abroad the
     card itself ends, and with it the user certificate."""
     text = REASON_DEPARTURE.get(status, "住民登録の消除")
     revoked = []
     ends_card = status in (Resident.Status.DECEASED, Resident.Status.MOVED_ABROAD, Resident.Status.REMOVED)
-    for cert in Certificate.objects.select_for_update().filter(card__resident=resident, status=Certificate.Status.VALID):
+    for cert in Certificate.objects.select_for_update().filter(
+        card__resident=resident, status=Certificate.Status.VALID
+    ):
         if cert.kind == Certificate.Kind.SIGNING or ends_card:
             revoked.append(_revoke(cert, at=at, reason_text=text, actor=actor, reason=reason))
     if ends_card:
@@ -51,8 +56,6 @@ def end_certificates_for_departure(*, resident: Resident, status: str, at: datet
             card.status_changed_at = at
             _save(card, actor, reason)
     return revoked
-
-
 
 
 def resident_change_basic_info(*, resident: Resident, actor, reason: str, at: datetime | None = None, **changes):
@@ -72,17 +75,19 @@ def resident_change_basic_info(*, resident: Resident, actor, reason: str, at: da
     return revoked
 
 
-def resident_record_departure(*, resident: Resident, status: str, on: date, actor, reason: str, at: datetime | None = None):
+def resident_record_departure(
+    *, resident: Resident, status: str, on: date, actor, reason: str, at: datetime | None = None
+):
     """Death, moving out (転出), moving abroad (国外転出) or removal: the signing certificate is revoked;
     on death or moving abroad the card ends and the user certificate with it."""
     reason = _require_reason(reason)
     at = _now(at)
     try:
         with transaction.atomic():
-            current = register.register_departure(resident=resident, status=status, on=on, actor=actor, reason=reason,
-                                                  at=at)
-            revoked = end_certificates_for_departure(resident=current, status=status, at=at, actor=actor,
-                                                     reason=reason)
+            current = register.register_departure(
+                resident=resident, status=status, on=on, actor=actor, reason=reason, at=at
+            )
+            revoked = end_certificates_for_departure(resident=current, status=status, at=at, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
     resident.refresh_from_db()

@@ -1,4 +1,5 @@
 """Shared fixtures for the admin tests: role-scoped staff (not superusers), a fixed counter time."""
+
 import datetime as dt
 from contextlib import contextmanager
 from unittest import mock

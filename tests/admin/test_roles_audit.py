@@ -1,4 +1,5 @@
 """Roles: nobody deletes, staff cannot see the audit, supervisors see everything; the audit page and CSV."""
+
 import csv
 import io
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def issued(hanako, clerk):
-    services.certificates_issue(resident=hanako, actor=clerk, reason="窓口で新規発行", signing=True, user=True, at=OPEN_NOW)
+    services.certificates_issue(
+        resident=hanako, actor=clerk, reason="窓口で新規発行", signing=True, user=True, at=OPEN_NOW
+    )
     return hanako
 
 
@@ -39,15 +42,22 @@ def test_staff_cannot_delete_or_edit_raw(clerk_client, issued):
     assert clerk_client.get("/admin/residents/resident/add/").status_code == 403
 
 
-def test_history_shows_diffs_and_reason_read_only(clerk_client, issued):
+def test_history_shows_diffs_and_reason_read_only(supervisor_client, issued):
     cert = Certificate.objects.get(kind="signing")
-    page = clerk_client.get(f"/admin/jpki/certificate/{cert.pk}/history/")
+    page = supervisor_client.get(f"/admin/jpki/certificate/{cert.pk}/history/")
     assert page.status_code == 200
     assert "窓口で新規発行" in page.content.decode()
     history_id = cert.history.first().history_id
-    form = clerk_client.get(f"/admin/jpki/certificate/{cert.pk}/history/{history_id}/")
-    assert form.status_code in (200, 403)
+    form = supervisor_client.get(f"/admin/jpki/certificate/{cert.pk}/history/{history_id}/")
+    assert form.status_code == 200
     assert 'name="_save"' not in form.content.decode()
+
+
+def test_field_level_history_is_the_supervisors(clerk_client, issued):
+    cert = Certificate.objects.get(kind="signing")
+    assert clerk_client.get(f"/admin/jpki/certificate/{cert.pk}/history/").status_code == 403
+    history_id = cert.history.first().history_id
+    assert clerk_client.get(f"/admin/jpki/certificate/{cert.pk}/history/{history_id}/").status_code == 403
 
 
 def test_staff_cannot_see_audit(clerk_client):
@@ -79,7 +89,9 @@ def test_audit_filters(supervisor_client, clerk, issued):
     assert not any(r["reason"] == "窓口で新規発行" for r in rows)  # the main office's clerk's work
     rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"kind": "card"}).context["rows"]
     assert rows and {r["kind"] for r in rows} == {"card"}
-    rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"change_type": "+", "kind": "certificate"}).context["rows"]
+    rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"change_type": "+", "kind": "certificate"}).context[
+        "rows"
+    ]
     assert len(rows) == 2
     rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"date_from": "2030-01-01"}).context["rows"]
     assert rows == []
@@ -110,15 +122,23 @@ def test_audit_csv_export(supervisor_client, issued):
 
 
 def test_clerk_extends_substitution_table_with_reason(clerk_client, clerk):
-    char = next(c for c in ("\U0002123D", "\U00020B9F", "\U0002A6B2") if not CharacterSubstitution.objects.filter(original=c).exists())
-    page = clerk_client.post("/admin/residents/charactersubstitution/add/",
-                             {"original": char, "substitute": "土", "note": "", "change_reason": "住民からの申出"})
+    char = next(
+        c
+        for c in ("\U0002123d", "\U00020b9f", "\U0002a6b2")
+        if not CharacterSubstitution.objects.filter(original=c).exists()
+    )
+    page = clerk_client.post(
+        "/admin/residents/charactersubstitution/add/",
+        {"original": char, "substitute": "土", "note": "", "change_reason": "住民からの申出"},
+    )
     assert page.status_code == 302, page.context["adminform"].form.errors
     row = CharacterSubstitution.objects.get(original=char)
     hist = row.history.first()
     assert hist.history_user == clerk and hist.history_change_reason == "住民からの申出"
-    bad = clerk_client.post("/admin/residents/charactersubstitution/add/",
-                            {"original": "\U0002A6B3", "substitute": "𠮷", "change_reason": "x"})
+    bad = clerk_client.post(
+        "/admin/residents/charactersubstitution/add/",
+        {"original": "\U0002a6b3", "substitute": "𠮷", "change_reason": "x"},
+    )
     assert bad.status_code == 200 and "使用できない文字" in bad.content.decode()
 
 
@@ -136,13 +156,32 @@ def test_audit_lists_letter_prints(supervisor_client, clerk, hanako, counter_ope
     letters_services = pytest.importorskip("letters.services")
     import datetime as dt
 
-    app = services.proxy_visit1(resident=hanako, actor=clerk, reason="r", kind="new", signing=True, user=True,
-                                proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="吹田市",
-                                proxy_birth_date=dt.date(1960, 1, 1), relation="子")
-    letter = letters_services.letter_create(kind="inquiry", application=app, actor=clerk, reason="作成",
-                                            render_now=False)
+    app = services.proxy_visit1(
+        resident=hanako,
+        actor=clerk,
+        reason="r",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="吹田市",
+        proxy_birth_date=dt.date(1960, 1, 1),
+        relation="子",
+    )
+    letter = letters_services.letter_create(
+        kind="inquiry", application=app, actor=clerk, reason="作成", render_now=False
+    )
     from letters.models import LetterAccess
 
     LetterAccess.objects.create(letter=letter, user=clerk, action="print", path="/x")
     rows = supervisor_client.get("/admin/jpki/recordview/audit/", {"kind": "letteraccess"}).context["rows"]
     assert len(rows) == 1 and rows[0]["reason"] == letter.reference and rows[0]["resident_id"] == hanako.pk
+
+
+def test_the_history_link_is_shown_only_to_who_may_open_it(clerk_client, supervisor_client, issued):
+    cert = Certificate.objects.get(kind="signing")
+    url = f"/admin/jpki/certificate/{cert.pk}/change/"
+    history = f"/admin/jpki/certificate/{cert.pk}/history/"
+    assert history not in clerk_client.get(url).content.decode()
+    assert history in supervisor_client.get(url).content.decode()

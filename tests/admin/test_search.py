@@ -1,4 +1,5 @@
 """The one search box: kana in any script or width, dates in several forms, address, letter references."""
+
 import datetime as dt
 
 import pytest
@@ -13,8 +14,13 @@ pytestmark = pytest.mark.django_db
 def people(db):
     hanako = ResidentFactory()
     CardFactory(resident=hanako)
-    other = ResidentFactory(name="高橋　次郎", name_kana="タカハシ　ジロウ", birth_date=dt.date(1970, 3, 3),
-                            address_town="大阪府吹田市千里山西", address_block="1丁目2番3号")
+    other = ResidentFactory(
+        name="高橋　次郎",
+        name_kana="タカハシ　ジロウ",
+        birth_date=dt.date(1970, 3, 3),
+        address_town="大阪府吹田市千里山西",
+        address_block="1丁目2番3号",
+    )
     return hanako, other
 
 
@@ -24,9 +30,26 @@ def found(client, q):
     return {r.pk for r in page.context["cl"].result_list}
 
 
-@pytest.mark.parametrize("q", ["やまだ", "ヤマダ", "ﾔﾏﾀﾞ", "ヤマダ ハナコ", "やまだはなこ", "山田", "山田 花子",
-                               "1985-06-01", "1985/6/1", "19850601", "S60.6.1", "昭和60年6月1日", "やまだ S60.6.1",
-                               "泉町", "吹田市泉町2丁目"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "やまだ",
+        "ヤマダ",
+        "ﾔﾏﾀﾞ",
+        "ヤマダ ハナコ",
+        "やまだはなこ",
+        "山田",
+        "山田 花子",
+        "1985-06-01",
+        "1985/6/1",
+        "19850601",
+        "S60.6.1",
+        "昭和60年6月1日",
+        "やまだ S60.6.1",
+        "泉町",
+        "吹田市泉町2丁目",
+    ],
+)
 def test_finds_hanako(clerk_client, people, q):
     hanako, other = people
     assert found(clerk_client, q) == {hanako.pk}
@@ -59,11 +82,22 @@ def test_letter_reference_redirects_to_application(clerk_client, clerk, counter_
 
     resident = ResidentFactory()
     CardFactory(resident=resident)
-    app = services.proxy_visit1(resident=resident, actor=clerk, reason="r", kind="new", signing=True, user=True,
-                                proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="吹田市",
-                                proxy_birth_date=dt.date(1960, 1, 1), relation="子")
-    letter = letters_services.letter_create(kind="inquiry", application=app, actor=clerk, reason="作成",
-                                            render_now=False)
+    app = services.proxy_visit1(
+        resident=resident,
+        actor=clerk,
+        reason="r",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="吹田市",
+        proxy_birth_date=dt.date(1960, 1, 1),
+        relation="子",
+    )
+    letter = letters_services.letter_create(
+        kind="inquiry", application=app, actor=clerk, reason="作成", render_now=False
+    )
     page = clerk_client.get("/admin/residents/resident/", {"q": letter.reference.lower()})
     assert page.status_code == 302
     assert page["Location"] == f"/admin/jpki/application/{app.pk}/change/"

@@ -3,6 +3,7 @@
 Every refusal must show up as a Japanese message at the field (or step) where it arises, and a
 refused procedure writes nothing.
 """
+
 import datetime as dt
 
 import pytest
@@ -22,9 +23,15 @@ def url(resident, slug, application=None):
 
 
 def snapshot():
-    return (Application.objects.count(), Certificate.objects.count(), Card.objects.count(),
-            ProxyAuthorization.objects.count(), IdentityDocument.objects.count(), Certificate.history.count(),
-            Resident.history.count())
+    return (
+        Application.objects.count(),
+        Certificate.objects.count(),
+        Card.objects.count(),
+        ProxyAuthorization.objects.count(),
+        IdentityDocument.objects.count(),
+        Certificate.history.count(),
+        Resident.history.count(),
+    )
 
 
 def field_errors(response, field):
@@ -41,11 +48,19 @@ def review(client, resident, slug, data, application=None):
 
 
 def confirm(client, resident, slug, data, application=None):
-    return client.post(url(resident, slug, application), {**data, "_step": "confirm"})
+    """Review, then confirm with the single-use token of that confirm page (jpki.admin.submissions)."""
+    page = review(client, resident, slug, data, application)
+    token = page.context.get("submission_token") if page.status_code == 200 else None
+    return client.post(url(resident, slug, application), {**data, "_step": "confirm", "_submission": token or ""})
 
 
-ISSUE = {"signing": "on", "user": "on", "applicant_type": "self", "document_kind": "mynumber_card",
-         "reason": "窓口申請による発行"}
+ISSUE = {
+    "signing": "on",
+    "user": "on",
+    "applicant_type": "self",
+    "document_kind": "mynumber_card",
+    "reason": "窓口申請による発行",
+}
 
 
 # --- scenario 1: in person, new issuance -------------------------------------------------------------
@@ -116,8 +131,13 @@ def test_refused_signing_certificate_under_15_at_the_field(clerk_client, counter
     child = ResidentFactory(name="渡辺　ゆい", name_kana="ワタナベ　ユイ", birth_date=dt.date(2014, 5, 5))
     CardFactory(resident=child, issued_on=dt.date(2024, 6, 10), expires_on=dt.date(2029, 5, 5))
     before = snapshot()
-    data = {**ISSUE, "applicant_type": "legal", "legal_authority_document": "戸籍謄本",
-            "legal_authority_issued_on": "2026-11-01", "document_kind": "driving_licence"}
+    data = {
+        **ISSUE,
+        "applicant_type": "legal",
+        "legal_authority_document": "戸籍謄本",
+        "legal_authority_issued_on": "2026-11-01",
+        "document_kind": "driving_licence",
+    }
     page = confirm(clerk_client, child, "issue", data)
     assert any("15歳未満" in e for e in field_errors(page, "signing"))
     assert snapshot() == before
@@ -159,8 +179,9 @@ def test_form_errors_keep_clerk_on_form(clerk_client, hanako, counter_open):
 
 @pytest.fixture
 def hanako_with_certs(hanako, clerk):
-    services.certificates_issue(resident=hanako, actor=clerk, reason="setup", signing=True, user=True,
-                                at=OPEN_NOW - dt.timedelta(days=30))
+    services.certificates_issue(
+        resident=hanako, actor=clerk, reason="setup", signing=True, user=True, at=OPEN_NOW - dt.timedelta(days=30)
+    )
     return hanako
 
 
@@ -180,7 +201,13 @@ def test_revoke_refused_without_valid_certificate(clerk_client, hanako, counter_
 
 
 def test_password_initialization(clerk_client, hanako_with_certs, counter_open):
-    data = {"signing": "on", "user": "on", "applicant_type": "self", "document_kind": "mynumber_card", "reason": "ロック"}
+    data = {
+        "signing": "on",
+        "user": "on",
+        "applicant_type": "self",
+        "document_kind": "mynumber_card",
+        "reason": "ロック",
+    }
     assert review(clerk_client, hanako_with_certs, "password-init", data).context["step"] == "confirm"
     assert confirm(clerk_client, hanako_with_certs, "password-init", data).status_code == 302
     assert Application.objects.filter(kind="password_init").count() == 1
@@ -197,8 +224,13 @@ def test_card_lost_then_found(clerk_client, hanako_with_certs, counter_open):
 
 
 def test_reissue_with_new_card_fee_200(clerk_client, hanako_with_certs, counter_open):
-    data = {**ISSUE, "issued_on": "2026-11-25", "old_card_status": "lost", "fee_receipt_number": "R-1",
-            "reason": "紛失による再交付"}
+    data = {
+        **ISSUE,
+        "issued_on": "2026-11-25",
+        "old_card_status": "lost",
+        "fee_receipt_number": "R-1",
+        "reason": "紛失による再交付",
+    }
     page = review(clerk_client, hanako_with_certs, "reissue", data)
     assert "200円" in page.content.decode()
     before = snapshot()
@@ -212,9 +244,16 @@ def test_reissue_with_new_card_fee_200(clerk_client, hanako_with_certs, counter_
 
 
 def test_basic_info_change_revokes_signing_only(clerk_client, hanako_with_certs, counter_open):
-    data = {"name": "山田　花子", "name_kana": "ヤマダ　ハナコ", "birth_date": "1985-06-01", "sex": "female",
-            "postal_code": "565-0851", "address_town": "大阪府吹田市千里山西", "address_block": "1丁目2番3号",
-            "reason": "市内転居"}
+    data = {
+        "name": "山田　花子",
+        "name_kana": "ヤマダ　ハナコ",
+        "birth_date": "1985-06-01",
+        "sex": "female",
+        "postal_code": "565-0851",
+        "address_town": "大阪府吹田市千里山西",
+        "address_block": "1丁目2番3号",
+        "reason": "市内転居",
+    }
     page = review(clerk_client, hanako_with_certs, "basic-info", data)
     assert page.context["preview"].revokes
     assert "千里山西" in page.content.decode()
@@ -235,19 +274,43 @@ def test_card_issue(clerk_client, counter_open):
     resident = ResidentFactory()
     page = review(clerk_client, resident, "card-issue", {"issued_on": "2026-11-25", "reason": "交付"})
     assert "2036-06-01" in page.content.decode()  # 10th birthday after issue
-    assert confirm(clerk_client, resident, "card-issue", {"issued_on": "2026-11-25", "reason": "交付"}).status_code == 302
+    assert (
+        confirm(clerk_client, resident, "card-issue", {"issued_on": "2026-11-25", "reason": "交付"}).status_code == 302
+    )
     assert Card.objects.get(resident=resident).expires_on == dt.date(2036, 6, 1)
 
 
 # --- scenario 2: the proxy, two visits ----------------------------------------------------------------
 
-VISIT1 = {"kind": "new", "signing": "on", "user": "on", "proxy_name": "鈴木　一郎", "proxy_kana": "スズキ　イチロウ",
-          "proxy_birth_date": "1968-04-02", "proxy_address": "大阪府吹田市山田西1丁目1番1号", "relation": "子",
-          "reason": "任意代理人による申請"}
-CHECKLIST = {k: "on" for k in ("resident_card_checked", "proxy_photo_id_checked", "reply_complete",
-                                "power_of_attorney_complete", "envelope_sealed", "application_form_checked")}
-VISIT2 = {**CHECKLIST, "proxy_document_kind": "driving_licence", "proxy_document_issuer": "大阪府公安委員会",
-          "proxy_document_number": "123456789012", "reason": "2回目来庁"}
+VISIT1 = {
+    "kind": "new",
+    "signing": "on",
+    "user": "on",
+    "proxy_name": "鈴木　一郎",
+    "proxy_kana": "スズキ　イチロウ",
+    "proxy_birth_date": "1968-04-02",
+    "proxy_address": "大阪府吹田市山田西1丁目1番1号",
+    "relation": "子",
+    "reason": "任意代理人による申請",
+}
+CHECKLIST = {
+    k: "on"
+    for k in (
+        "resident_card_checked",
+        "proxy_photo_id_checked",
+        "reply_complete",
+        "power_of_attorney_complete",
+        "envelope_sealed",
+        "application_form_checked",
+    )
+}
+VISIT2 = {
+    **CHECKLIST,
+    "proxy_document_kind": "driving_licence",
+    "proxy_document_issuer": "大阪府公安委員会",
+    "proxy_document_number": "123456789012",
+    "reason": "2回目来庁",
+}
 
 
 @pytest.fixture
@@ -277,14 +340,18 @@ def test_proxy_two_visits_end_to_end(clerk_client, kiyo):
         assert confirm(clerk_client, kiyo, "proxy-letter-sent", sent, app).status_code == 302
     app.refresh_from_db()
     assert app.status == "letter_sent"
-    assert "123456789012" in (Application.history.filter(id=app.pk).first().history_change_reason or "")
+    assert app.letters.get().tracking_number == "123456789012"  # its own field, not the reason (issue 10)
     visit2_day = dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
     with frozen(visit2_day):
         assert confirm(clerk_client, kiyo, "proxy-reply", {"reason": "回答書受理"}, app).status_code == 302
         # health-insurance card only: refused at the document field
         before = snapshot()
-        page = confirm(clerk_client, kiyo, "proxy-visit2", {**VISIT2, "proxy_document_kind": "health_insurance_card"}, app)
-        assert any("官公署発行の顔写真付き本人確認書類が必要です" in e for e in field_errors(page, "proxy_document_kind"))
+        page = confirm(
+            clerk_client, kiyo, "proxy-visit2", {**VISIT2, "proxy_document_kind": "health_insurance_card"}, app
+        )
+        assert any(
+            "官公署発行の顔写真付き本人確認書類が必要です" in e for e in field_errors(page, "proxy_document_kind")
+        )
         assert snapshot() == before
         # a missing checklist item is refused at its checkbox
         page = confirm(clerk_client, kiyo, "proxy-visit2", {**VISIT2, "envelope_sealed": ""}, app)
@@ -307,7 +374,9 @@ def test_proxy_returned_letter_ends_application(clerk_client, kiyo):
     with frozen(dt.datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO)):
         page = confirm(clerk_client, kiyo, "proxy-returned", {"return_reason": "", "reason": "返戻"}, app)
         assert field_errors(page, "return_reason")
-        done = confirm(clerk_client, kiyo, "proxy-returned", {"return_reason": "address_unknown", "reason": "返戻"}, app)
+        done = confirm(
+            clerk_client, kiyo, "proxy-returned", {"return_reason": "address_unknown", "reason": "返戻"}, app
+        )
         assert done.status_code == 302
     app.refresh_from_db()
     assert app.status == "returned"

@@ -2,6 +2,7 @@
 
 No timing assertions: timings depend on the machine. Only the shape of the output is checked.
 """
+
 import datetime as dt
 import io
 import re
@@ -18,8 +19,14 @@ from tests.factories import CardFactory, CertificateFactory, OfficeFactory, Resi
 
 SUMMARY = re.compile(r"^bench: worst median \d+\.\d ms, max queries \d+, letters \d+\.\d pages/s$")
 PAGES = (
-    "search: kana prefix ヤマダ", "search: kana prefix やまだ", "search: name 山田", "search: birth 1985-06-01",
-    "resident changelist", "resident page", "certificates in renewal window", "dashboard (admin index)",
+    "search: kana prefix ヤマダ",
+    "search: kana prefix やまだ",
+    "search: name 山田",
+    "search: birth 1985-06-01",
+    "resident changelist",
+    "resident page",
+    "certificates in renewal window",
+    "dashboard (admin index)",
     "supervisors' audit",
 )
 

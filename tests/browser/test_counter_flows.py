@@ -1,4 +1,5 @@
 """The clerk's day in a real browser: find a resident by kana and issue; the proxy's two visits."""
+
 import datetime as dt
 import os
 
@@ -83,8 +84,9 @@ def test_clerk_finds_resident_by_kana_and_issues_both(page, live_server, clerk_u
 def test_proxy_two_visits_to_issuance(page, live_server, clerk_user, shot):
     kiyo = ResidentFactory(name="鈴木　キヨ", name_kana="スズキ　キヨ", birth_date=dt.date(1940, 2, 29))
     CardFactory(resident=kiyo, issued_on=dt.date(2024, 6, 10), expires_on=dt.date(2034, 2, 28))
-    plan = services.issuance_plan(resident=kiyo, signing=True, user=True, on=timezone.localdate(),
-                                  applicant_type="proxy")
+    plan = services.issuance_plan(
+        resident=kiyo, signing=True, user=True, on=timezone.localdate(), applicant_type="proxy"
+    )
     expected = f"{plan.user_expires_on:%Y-%m-%d}"
     resident_url = f"{live_server.url}/admin/residents/resident/{kiyo.pk}/change/"
 
@@ -125,8 +127,14 @@ def test_proxy_two_visits_to_issuance(page, live_server, clerk_user, shot):
     # visit 2: the checklist and the proxy's driving licence
     page.goto(resident_url)
     page.click("a[data-procedure=proxy-visit2]")
-    for name in ("resident_card_checked", "proxy_photo_id_checked", "reply_complete", "power_of_attorney_complete",
-                 "envelope_sealed", "application_form_checked"):
+    for name in (
+        "resident_card_checked",
+        "proxy_photo_id_checked",
+        "reply_complete",
+        "power_of_attorney_complete",
+        "envelope_sealed",
+        "application_form_checked",
+    ):
         page.check(f"#id_{name}")
     page.select_option("#id_proxy_document_kind", "driving_licence")
     page.fill("#id_proxy_document_issuer", "大阪府公安委員会")

@@ -6,6 +6,7 @@ restores, and compares every row of every table, history tables included, with t
 backup time. The SQLite test always runs; the PostgreSQL test runs when DATABASE_URL points to
 PostgreSQL (its role needs CREATEDB, as .ci/postgres sets up).
 """
+
 from __future__ import annotations
 
 import os
@@ -77,7 +78,10 @@ def run(args, database_url, **kwargs):
 @cache
 def demo_city_available() -> bool:
     result = subprocess.run(
-        [PY, "manage.py", "help", "demo_city"], cwd=ROOT, capture_output=True, text=True,
+        [PY, "manage.py", "help", "demo_city"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env=dict(os.environ, DATABASE_URL="sqlite:///:memory:"),
     )
     return result.returncode == 0
@@ -210,17 +214,21 @@ def pg_snapshot(url: str) -> dict[str, list]:
         # Sorted here, not in SQL: the two databases may differ in collation. Constraint and index
         # definitions are compared by name and kind: PostgreSQL deparses some expressions
         # differently after a dump and restore (ARRAY[...]::text[] vs ARRAY[...::text]).
-        snapshot["<columns>"] = sorted(conn.execute(
-            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
-            " WHERE table_schema = 'public'"
-        ).fetchall())
-        snapshot["<constraints>"] = sorted(conn.execute(
-            "SELECT conrelid::regclass::text, conname, contype FROM pg_constraint"
-            " WHERE connamespace = 'public'::regnamespace"
-        ).fetchall())
-        snapshot["<indexes>"] = sorted(conn.execute(
-            "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'"
-        ).fetchall())
+        snapshot["<columns>"] = sorted(
+            conn.execute(
+                "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
+                " WHERE table_schema = 'public'"
+            ).fetchall()
+        )
+        snapshot["<constraints>"] = sorted(
+            conn.execute(
+                "SELECT conrelid::regclass::text, conname, contype FROM pg_constraint"
+                " WHERE connamespace = 'public'::regnamespace"
+            ).fetchall()
+        )
+        snapshot["<indexes>"] = sorted(
+            conn.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'").fetchall()
+        )
         return snapshot
 
 
@@ -242,7 +250,9 @@ def pg_databases():
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not DATABASE_URL.startswith(("postgres://", "postgresql://")), reason="needs DATABASE_URL=postgres://")
+@pytest.mark.skipif(
+    not DATABASE_URL.startswith(("postgres://", "postgresql://")), reason="needs DATABASE_URL=postgres://"
+)
 def test_postgresql_backup_restore_round_trip(tmp_path, pg_databases):
     src, dst = pg_databases
     build(src)

@@ -1,4 +1,5 @@
 """Fixtures of the hardening tests: a small world with one row of every kind, built by services."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,22 +25,45 @@ def build_world(clerk, supervisor) -> World:
     hanako = ResidentFactory()
     card = services.card_issue(resident=hanako, actor=clerk, reason="カード交付", issued_on=dt.date(2024, 6, 10))
     app = services.certificates_issue(
-        resident=hanako, actor=clerk, reason="窓口で新規発行", signing=True, user=True, at=NOW,
+        resident=hanako,
+        actor=clerk,
+        reason="窓口で新規発行",
+        signing=True,
+        user=True,
+        at=NOW,
         documents=[DocumentShown("resident", "mynumber_card", "吹田市長", "1234 5678 9012")],
     )
     kiyo = ResidentFactory(name="鈴木　キヨ", name_kana="スズキ　キヨ", birth_date=dt.date(1940, 2, 29))
     services.card_issue(resident=kiyo, actor=clerk, reason="カード交付", issued_on=dt.date(2023, 3, 1))
     proxy_app = services.proxy_visit1(
-        resident=kiyo, actor=clerk, reason="代理人申請（1回目）", kind="new", signing=True, user=True,
-        proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="大阪府吹田市山田東1丁目1番1号",
-        proxy_birth_date=dt.date(1968, 7, 7), relation="子", at=NOW,
+        resident=kiyo,
+        actor=clerk,
+        reason="代理人申請（1回目）",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="大阪府吹田市山田東1丁目1番1号",
+        proxy_birth_date=dt.date(1968, 7, 7),
+        relation="子",
+        at=NOW,
         proxy_document=DocumentShown("proxy", "driving_licence", "大阪府公安委員会", LICENCE_NUMBER),
     )
     services.proxy_letter_sent(application=proxy_app, actor=clerk, reason="簡易書留で発送", at=at(2026, 11, 25, 17))
     RecordView.objects.create(user=supervisor, resident=hanako, office=clerk.staff_profile.office, path="/admin/")
     target = UserFactory(username="target-clerk", password="!")  # no hashing: faster
-    for obj in (hanako, card, app, app.certificates.first(), app.identity_documents.first(), proxy_app.proxy,
-                clerk.staff_profile, clerk.staff_profile.office, target):
+    for obj in (
+        hanako,
+        card,
+        app,
+        app.certificates.first(),
+        app.identity_documents.first(),
+        proxy_app.proxy,
+        clerk.staff_profile,
+        clerk.staff_profile.office,
+        target,
+    ):
         world.add(obj)
     world.add(kiyo)
     world.add(proxy_app)
@@ -50,8 +74,14 @@ def build_world(clerk, supervisor) -> World:
     from letters import services as letter_services
 
     world.letter = world.add(
-        letter_services.letter_create(kind="inquiry", application=proxy_app, actor=clerk, reason="照会書の作成",
-                                      at=at(2026, 11, 25, 16), render_now=False)
+        letter_services.letter_create(
+            kind="inquiry",
+            application=proxy_app,
+            actor=clerk,
+            reason="照会書の作成",
+            at=at(2026, 11, 25, 16),
+            render_now=False,
+        )
     )
     return world
 

@@ -5,6 +5,7 @@ a JSON-serialisable summary (outcomes and row counts) that the tests assert on. 
 run in-process on PostgreSQL (``transactional_db``) and in a subprocess against a file SQLite
 database configured like production (WAL, ``BEGIN IMMEDIATE``, busy timeout 20 s).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -85,7 +86,12 @@ def issue_race(n: int = 8, split_kinds: bool = False) -> dict:
     def work(i):
         signing, user = (True, True) if not split_kinds else ((True, False) if i % 2 else (False, True))
         app = services.certificates_issue(
-            resident=resident, actor=clerks[i], reason=f"窓口{i}で新規発行", signing=signing, user=user, at=NOW,
+            resident=resident,
+            actor=clerks[i],
+            reason=f"窓口{i}で新規発行",
+            signing=signing,
+            user=user,
+            at=NOW,
             documents=[DocumentShown("resident", "mynumber_card", "吹田市長", f"0000 0000 {i:04d}")],
         )
         return app.pk
@@ -98,9 +104,18 @@ def _proxy_application(clerk):
     kiyo = ResidentFactory(name="鈴木　キヨ", name_kana="スズキ　キヨ", birth_date=dt.date(1940, 2, 29))
     services.card_issue(resident=kiyo, actor=clerk, reason="カード交付", issued_on=dt.date(2023, 3, 1))
     app = services.proxy_visit1(
-        resident=kiyo, actor=clerk, reason="代理人申請（1回目）", kind="new", signing=True, user=True,
-        proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="大阪府吹田市山田東1丁目1番1号",
-        proxy_birth_date=dt.date(1968, 7, 7), relation="子", at=NOW,
+        resident=kiyo,
+        actor=clerk,
+        reason="代理人申請（1回目）",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="大阪府吹田市山田東1丁目1番1号",
+        proxy_birth_date=dt.date(1968, 7, 7),
+        relation="子",
+        at=NOW,
     )
     services.proxy_letter_sent(application=app, actor=clerk, reason="簡易書留で発送", at=at(2026, 11, 25, 17))
     return app
@@ -117,9 +132,9 @@ def _proxy_summary(app) -> dict:
         "proxy_history": ProxyAuthorization.history.filter(id=proxy.pk).count(),
         "application_history": Application.history.filter(id=app.pk).count(),
         "history_reasons": list(
-            ProxyAuthorization.history.filter(id=proxy.pk).order_by("history_id").values_list(
-                "history_change_reason", flat=True
-            )
+            ProxyAuthorization.history.filter(id=proxy.pk)
+            .order_by("history_id")
+            .values_list("history_change_reason", flat=True)
         ),
     }
 
@@ -130,7 +145,9 @@ def reply_race(n: int = 2) -> dict:
     app = _proxy_application(clerks[0])
 
     def work(i):
-        services.proxy_reply_received(application=app, actor=clerks[i], reason=f"回答書受理（窓口{i}）", at=at(2026, 12, 1, 10))
+        services.proxy_reply_received(
+            application=app, actor=clerks[i], reason=f"回答書受理（窓口{i}）", at=at(2026, 12, 1, 10)
+        )
         return i
 
     return {"results": run_threads(n, work), "summary": _proxy_summary(app)}
@@ -143,7 +160,10 @@ def return_race(n: int = 2) -> dict:
 
     def work(i):
         services.proxy_letter_returned(
-            application=app, actor=clerks[i], reason=f"返戻（窓口{i}）", return_reason="あて所に尋ねあたりません",
+            application=app,
+            actor=clerks[i],
+            reason=f"返戻（窓口{i}）",
+            return_reason="あて所に尋ねあたりません",
             at=at(2026, 11, 30, 10),
         )
         return i

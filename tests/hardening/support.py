@@ -7,6 +7,7 @@ key is listed, its focused regression test is ``xfail(strict=True)`` and the pro
 tolerate exactly that failure; when the fix lands, delete the key: every test then enforces the
 contract (a strict xfail that starts passing fails the run, as a reminder to delete the key).
 """
+
 from __future__ import annotations
 
 import re
@@ -110,7 +111,7 @@ HOSTILE_FRAGMENTS = (
     "{{ settings.SECRET_KEY }}",
     "{% debug %}",
     "'; DROP TABLE residents_resident; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "1' OR '1'='1",
     "%00",
     "%s%s%s%n",

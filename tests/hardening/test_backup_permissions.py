@@ -2,6 +2,7 @@
 
 (The round trip itself is tested in tests/deploy/test_backup_restore.py; this adds the file mode.)
 """
+
 from __future__ import annotations
 
 import os
@@ -19,22 +20,37 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'live.sqlite3'}", DJANGO_SETTINGS_MODULE="jpki.settings",
-               PRODUCTION="false")
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="jpki.settings",
+        PRODUCTION="false",
+    )
     return env
 
 
 @known_bug("backup-world-readable")
 def test_a_backup_file_is_readable_by_its_owner_only(tmp_path):
     env = _env(tmp_path)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=600)
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert migrate.returncode == 0, migrate.stderr
     out = tmp_path / "backups" / "city.sqlite3"
     old = os.umask(0o022)  # a usual server umask
     try:
-        done = subprocess.run(["bash", str(ROOT / ".ci" / "backup"), str(out)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            ["bash", str(ROOT / ".ci" / "backup"), str(out)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         os.umask(old)
     assert done.returncode == 0, done.stderr

@@ -8,6 +8,7 @@ writer gets "database table is locked" at once (shared-cache locking ignores the
 the same scenarios run in a subprocess against a file database set up like production (WAL,
 ``transaction_mode=IMMEDIATE``, ``timeout=20``: writers queue instead of failing).
 """
+
 from __future__ import annotations
 
 import json
@@ -134,8 +135,12 @@ print("RACE-RESULT " + json.dumps(race.SCENARIOS[sys.argv[1]](), ensure_ascii=Fa
 def _env(database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(
-        DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="jpki.settings", PYTHONPATH=str(ROOT),
-        PRODUCTION="false", AXES_ENABLED="false", LOG_LEVEL="ERROR",
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="jpki.settings",
+        PYTHONPATH=str(ROOT),
+        PRODUCTION="false",
+        AXES_ENABLED="false",
+        LOG_LEVEL="ERROR",
     )
     return env
 
@@ -145,8 +150,12 @@ def sqlite_template(tmp_path_factory):
     """A migrated file SQLite database (with the role groups), copied for each scenario."""
     path = tmp_path_factory.mktemp("race") / "template.sqlite3"
     done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-        env=_env(f"sqlite:///{path}"), capture_output=True, text=True, timeout=600,
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=_env(f"sqlite:///{path}"),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     return path
@@ -157,12 +166,16 @@ def test_race_on_sqlite_file_database(scenario, sqlite_template, tmp_path):
     db = tmp_path / "race.sqlite3"
     db.write_bytes(sqlite_template.read_bytes())
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, scenario], cwd=ROOT, env=_env(f"sqlite:///{db}"),
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", RUNNER, scenario],
+        cwd=ROOT,
+        env=_env(f"sqlite:///{db}"),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     line = next(line for line in done.stdout.splitlines() if line.startswith("RACE-RESULT "))
-    data = json.loads(line[len("RACE-RESULT "):])
+    data = json.loads(line[len("RACE-RESULT ") :])
     CHECKS[scenario](data)
 
 

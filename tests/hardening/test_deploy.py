@@ -4,6 +4,7 @@ without a secret key fails, and the checks really bite (a weak key or DEBUG in p
 Each case runs ``manage.py`` in a subprocess with its own environment, as a server would start.
 (Backup and restore are tested in tests/deploy/test_backup_restore.py.)
 """
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,17 @@ HOST = "counter.example.jp"
 
 
 def _run(args, tmp_path, **env_overrides):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "PYTEST")) and k not in ("SECRET_KEY", "DEBUG", "PRODUCTION", "ALLOWED_HOSTS")}
-    env.update(DJANGO_SETTINGS_MODULE="jpki.settings", DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-               STATIC_ROOT=str(tmp_path / "static"), PRIVATE_STORAGE_ROOT=str(tmp_path / "private"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST")) and k not in ("SECRET_KEY", "DEBUG", "PRODUCTION", "ALLOWED_HOSTS")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="jpki.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        PRIVATE_STORAGE_ROOT=str(tmp_path / "private"),
+    )
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
@@ -33,8 +41,13 @@ def _run(args, tmp_path, **env_overrides):
 
 
 def production(**extra):
-    return {"PRODUCTION": "true", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": HOST, "DEBUG": "false",
-            **extra}
+    return {
+        "PRODUCTION": "true",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": HOST,
+        "DEBUG": "false",
+        **extra,
+    }
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):

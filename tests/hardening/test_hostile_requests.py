@@ -6,6 +6,7 @@
   with Japanese messages, no row is written unless the procedure was really recorded, and nothing
   posted is echoed back as live HTML.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,14 @@ from .support import NUL, bug_open, hostile_text, is_japanese, known_bug, row_co
 
 pytestmark = pytest.mark.django_db
 
-COUNTER_OPEN = dt.datetime(2026, 11, 25, 1, 5, tzinfo=dt.timezone.utc)  # Wednesday 10:05 in Tokyo
-ACCESS_LOGS = {"jpki.RecordView", "letters.LetterAccess", "letters.HistoricalLetterAccess"}
+COUNTER_OPEN = dt.datetime(2026, 11, 25, 1, 5, tzinfo=dt.UTC)  # Wednesday 10:05 in Tokyo
+ACCESS_LOGS = {
+    "jpki.RecordView",
+    "jpki.ReadLog",
+    "jpki.ReadLogResident",
+    "letters.LetterAccess",
+    "letters.HistoricalLetterAccess",
+}
 HOSTILE_IDS = ["abc", "²", "99999999999999999999", "-1", "1%00", "%F0%9F%98%80"]
 HOSTILE_QUERY_IDS = ["²", "abc", "99999999999999999999", "1 OR 1=1", "-1"]
 
@@ -123,16 +130,32 @@ def test_hostile_query_ids_never_cause_a_500(world, clerk):
 # --- hostile values in every workflow form ------------------------------------------------------------------
 
 HOSTILE_DATES = [
-    "9999-12-31", "0001-01-01", "0000-00-00", "2026-02-30", "2026-13-01", "１９８５-０６-０１", "令和8年11月25日",
-    "2026/11/25", "-1", "1e309", "99999999-01-01", "", " ", "2026-11-25\x00", "2026-11-25'; --",
+    "9999-12-31",
+    "0001-01-01",
+    "0000-00-00",
+    "2026-02-30",
+    "2026-13-01",
+    "１９８５-０６-０１",
+    "令和8年11月25日",
+    "2026/11/25",
+    "-1",
+    "1e309",
+    "99999999-01-01",
+    "",
+    " ",
+    "2026-11-25\x00",
+    "2026-11-25'; --",
 ]
 HOSTILE_BOOLEANS = ["on", "", "false", "0", "\x00", "✔", "<b>on</b>"]
 
 
 def _http_safe(value: str) -> str:
     """What a browser can send: lone surrogates arrive as U+FFFD (Django decodes with 'replace')."""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("?", "\ufffd") if re.search(
-        "[\ud800-\udfff]", value) else value
+    return (
+        value.encode("utf-8", "replace").decode("utf-8").replace("?", "\ufffd")
+        if re.search("[\ud800-\udfff]", value)
+        else value
+    )
 
 
 def _field_strategy(field):
@@ -149,9 +172,19 @@ def _field_strategy(field):
     return text
 
 
-PLAUSIBLE_TEXT = {"postal": "564-0041", "kana": "スズキ　イチロウ", "tracking": "12345678901", "relation": "子",
-                  "address": "大阪府吹田市山田東1丁目1番1号", "name": "鈴木　一郎", "reason": "窓口での手続",
-                  "number": "AB-1234", "issuer": "大阪府公安委員会", "receipt": "R-0001", "document": "戸籍謄本"}
+PLAUSIBLE_TEXT = {
+    "postal": "564-0041",
+    "kana": "スズキ　イチロウ",
+    "tracking": "12345678901",
+    "relation": "子",
+    "address": "大阪府吹田市山田東1丁目1番1号",
+    "name": "鈴木　一郎",
+    "reason": "窓口での手続",
+    "number": "AB-1234",
+    "issuer": "大阪府公安委員会",
+    "receipt": "R-0001",
+    "document": "戸籍謄本",
+}
 
 
 def _plausible(name, field):
@@ -226,8 +259,12 @@ def test_hostile_values_in_every_workflow_form(world, clerk, counter_open):
             data["_step"] = draw(st.sampled_from(["review", "confirm", "confirm", "edit", "<script>", NUL]))
             return data
 
-        @settings(max_examples=12, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+        @settings(
+            max_examples=12,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
         @given(data=payload())
         def post_hostile(data):
             with transaction.atomic():

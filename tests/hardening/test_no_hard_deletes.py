@@ -1,10 +1,10 @@
 """No hard deletes: no admin (and no role) can delete a domain record or a staff account; a staff
 account is deactivated instead, and every history row keeps its author."""
+
 from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -16,6 +16,7 @@ from django.urls import reverse
 from residents import services as resident_services
 
 from .support import DOMAIN_APPS, known_bug
+from .urlwalk import registered_admins
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ User = get_user_model()
 
 
 def _admins():
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in registered_admins():
         if model._meta.app_label in DOMAIN_APPS or model is User:
             yield model, model_admin
 
@@ -155,8 +156,14 @@ def test_a_staff_account_that_only_wrote_history_cannot_be_deleted():
     registrar = User.objects.create_user("registrar", is_staff=True)
     registrar.groups.add(Group.objects.get(name=COUNTER_STAFF))
     resident = resident_services.resident_register(
-        actor=registrar, reason="住民登録", name="吹田　太郎", name_kana="スイタ　タロウ", birth_date=dt.date(1990, 1, 1),
-        sex="male", postal_code="564-8550", address_town="大阪府吹田市泉町",
+        actor=registrar,
+        reason="住民登録",
+        name="吹田　太郎",
+        name_kana="スイタ　タロウ",
+        birth_date=dt.date(1990, 1, 1),
+        sex="male",
+        postal_code="564-8550",
+        address_town="大阪府吹田市泉町",
     )
     with pytest.raises((PermissionDenied, ProtectedError)), transaction.atomic():
         registrar.delete()

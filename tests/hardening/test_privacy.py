@@ -2,6 +2,7 @@
 (個人番号) reaches no table, no SQL statement, no log line and no session; rendered letters live
 outside every public path and are served only by permission-checked views; viewing a resident's
 record is logged. (tests/test_privacy_schema.py covers the column names.)"""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ from .support import hostile_text, without
 pytestmark = pytest.mark.django_db
 
 NOW = at(2026, 11, 25, 10, 5)
-COUNTER_OPEN = dt.datetime(2026, 11, 25, 1, 5, tzinfo=dt.timezone.utc)
+COUNTER_OPEN = dt.datetime(2026, 11, 25, 1, 5, tzinfo=dt.UTC)
 
 
 def individual_number(first_eleven: str) -> str:
@@ -59,15 +60,23 @@ def test_the_individual_number_detector():
 
 
 @hsettings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(number=st.one_of(hostile_text(max_size=80), st.from_regex(r"[0-9０-９ \-]{12,40}", fullmatch=True)).filter(
-    without("nul-and-surrogates")))
+@given(
+    number=st.one_of(hostile_text(max_size=80), st.from_regex(r"[0-9０-９ \-]{12,40}", fullmatch=True)).filter(
+        without("nul-and-surrogates")
+    )
+)
 def test_document_numbers_are_stored_as_their_last_four_characters(number, clerk):
     with transaction.atomic():
         resident = ResidentFactory()
         CardFactory(resident=resident)
         try:
             app = services.certificates_issue(
-                resident=resident, actor=clerk, reason="新規発行", signing=True, user=True, at=NOW,
+                resident=resident,
+                actor=clerk,
+                reason="新規発行",
+                signing=True,
+                user=True,
+                at=NOW,
                 documents=[DocumentShown("resident", "mynumber_card", "吹田市長", number)],
             )
         except Exception:  # noqa: BLE001 - a refusal is fine here; what is stored is the point
@@ -97,7 +106,7 @@ def _text_rows():
             quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
             cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     if isinstance(value, (str, bytes, memoryview)):
                         yield table, column, bytes(value).decode("latin-1") if not isinstance(value, str) else value
 
@@ -119,7 +128,7 @@ def _post_workflow(client, resident, slug, data, query=""):
     url = reverse("admin:residents_resident_workflow", args=[resident.pk, slug]) + query
     review = client.post(url, {**data, "_step": "review"})
     assert review.status_code == 200 and review.context["step"] == "confirm", review.context["form"].errors
-    done = client.post(url, {**data, "_step": "confirm"})
+    done = client.post(url, {**data, "_step": "confirm", "_submission": review.context["submission_token"]})
     assert done.status_code == 302 and "/done/" in done["Location"], getattr(done, "context", None)
     client.get(done["Location"])
     return review, done
@@ -143,21 +152,45 @@ def test_the_individual_number_reaches_no_table_sql_log_or_session(clerk, counte
     caplog.set_level(logging.DEBUG)
     spaced = f"{MY_NUMBER[:4]} {MY_NUMBER[4:8]} {MY_NUMBER[8:]}"
     with CaptureQueriesContext(connection) as queries:
-        _, _ = _post_workflow(client, hanako, "issue", {
-            "reason": "窓口で新規発行", "signing": "on", "user": "on", "applicant_type": "self",
-            "document_kind": "mynumber_card", "document_issuer": "吹田市長", "document_number": spaced,
-        })
-        _post_workflow(client, kiyo, "proxy-visit1", {
-            "reason": "代理人申請（1回目）", "kind": "new", "signing": "on", "user": "on", "proxy_name": "鈴木　一郎",
-            "proxy_kana": "スズキ　イチロウ", "proxy_birth_date": "1968-07-07", "proxy_address": "大阪府吹田市山田東1丁目1番1号",
-            "relation": "子", "proxy_document_kind": "driving_licence", "proxy_document_issuer": "大阪府公安委員会",
-            "proxy_document_number": LICENCE,
-        })
+        _, _ = _post_workflow(
+            client,
+            hanako,
+            "issue",
+            {
+                "reason": "窓口で新規発行",
+                "signing": "on",
+                "user": "on",
+                "applicant_type": "self",
+                "document_kind": "mynumber_card",
+                "document_issuer": "吹田市長",
+                "document_number": spaced,
+            },
+        )
+        _post_workflow(
+            client,
+            kiyo,
+            "proxy-visit1",
+            {
+                "reason": "代理人申請（1回目）",
+                "kind": "new",
+                "signing": "on",
+                "user": "on",
+                "proxy_name": "鈴木　一郎",
+                "proxy_kana": "スズキ　イチロウ",
+                "proxy_birth_date": "1968-07-07",
+                "proxy_address": "大阪府吹田市山田東1丁目1番1号",
+                "relation": "子",
+                "proxy_document_kind": "driving_licence",
+                "proxy_document_issuer": "大阪府公安委員会",
+                "proxy_document_number": LICENCE,
+            },
+        )
         pages = [client.get(reverse("admin:residents_resident_change", args=[r.pk])) for r in (hanako, kiyo)]
         pages.append(client.get(reverse("admin:jpki_identitydocument_changelist")))
 
     assert sorted(IdentityDocument.objects.values_list("number_last4", flat=True)) == sorted(
-        [MY_NUMBER[-4:], LICENCE[-4:]])
+        [MY_NUMBER[-4:], LICENCE[-4:]]
+    )
     table_leaks = [f"{t}.{c}" for t, c, v in _text_rows() if _leaks(v)]
     assert table_leaks == []
     sql_leaks = [q["sql"][:200] for q in queries.captured_queries if _leaks(q["sql"])]
@@ -172,10 +205,13 @@ def test_the_individual_number_reaches_no_table_sql_log_or_session(clerk, counte
 
 
 def test_an_individual_number_typed_into_a_free_text_field_is_caught_by_the_detector():
-    """Free text (reason, notes) is where a 個人番号 could slip in; jpki.security has the detector the
-    services can apply (see the report: a refusal for reason/notes that hold one)."""
+    """Free text (reason, notes) is where a 個人番号 could slip in: the detector that every form and
+    service applies (residents.safety) catches it; tests/hardening/test_individual_number.py shows
+    the refusals at the fields, the services' backstop and ``manage.py scan_personal_numbers``."""
     assert security.looks_like_individual_number(f"本人確認: マイナンバー {MY_NUMBER}")
-    assert not security.looks_like_individual_number("領収番号 R-2026-000123 / 追跡番号 1234-5678-9012")  # bad check digit
+    assert not security.looks_like_individual_number(
+        "領収番号 R-2026-000123 / 追跡番号 1234-5678-9012"
+    )  # bad check digit
 
 
 # --- rendered letters: outside any public path, served only by permission-checked views ---------------------------
@@ -188,7 +224,9 @@ def _inside(child: Path, parent: Path) -> bool:
 
 def test_private_storage_is_outside_every_public_directory():
     private = Path(settings.PRIVATE_STORAGE_ROOT)
-    public = [Path(settings.STATIC_ROOT)] + [Path(p if isinstance(p, str) else p[1]) for p in getattr(settings, "STATICFILES_DIRS", [])]
+    public = [Path(settings.STATIC_ROOT)] + [
+        Path(p if isinstance(p, str) else p[1]) for p in getattr(settings, "STATICFILES_DIRS", [])
+    ]
     if getattr(settings, "MEDIA_ROOT", ""):
         public.append(Path(settings.MEDIA_ROOT))
     if getattr(settings, "WHITENOISE_ROOT", None):
@@ -221,9 +259,17 @@ def letter(world, settings, tmp_path):
 
 def _guessed_public_paths(relative: str) -> list[str]:
     static = "/" + settings.STATIC_URL.strip("/")
-    return [f"/{relative}", f"{static}/{relative}", f"/media/{relative}", f"/private/{relative}",
-            f"/var/private/{relative}", f"{static}/../var/private/{relative}", f"/letters/{relative}",
-            f"/admin/{relative}", f"/{Path(relative).name}"]
+    return [
+        f"/{relative}",
+        f"{static}/{relative}",
+        f"/media/{relative}",
+        f"/private/{relative}",
+        f"/var/private/{relative}",
+        f"{static}/../var/private/{relative}",
+        f"/letters/{relative}",
+        f"/admin/{relative}",
+        f"/{Path(relative).name}",
+    ]
 
 
 def test_a_stored_letter_is_not_reachable_by_its_path(letter, clerk, supervisor):

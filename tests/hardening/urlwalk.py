@@ -5,6 +5,7 @@
 object ids for the path parameters, using a :class:`World` of rows that exist in the test database.
 Nothing here is specific to one view, so URLs added later are covered automatically.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,6 +17,16 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
+
+
+def registered_models() -> list:
+    """The models registered with the admin site (public API: ``is_registered``)."""
+    return [model for model in apps.get_models() if admin.site.is_registered(model)]
+
+
+def registered_admins() -> list:
+    """(model, ModelAdmin) of every registered model (public API: ``get_model_admin``)."""
+    return [(model, admin.site.get_model_admin(model)) for model in registered_models()]
 
 
 @dataclass
@@ -105,7 +116,7 @@ def _admin_model_for(resolver: URLResolver, inside_admin: bool):
     if not inside_admin or not isinstance(resolver.pattern, RoutePattern):
         return None
     route = str(resolver.pattern._route).strip("/")
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in registered_admins():
         if route == f"{model._meta.app_label}/{model._meta.model_name}":
             return model_admin
     return None
@@ -198,7 +209,7 @@ def _model_hint(endpoint: Endpoint, world: World):
 def _param_value(param: str, endpoint: Endpoint, world: World, model):
     """A list of candidate values for one path parameter (several for app_label)."""
     if param == "app_label":
-        return sorted({m._meta.app_label for m in admin.site._registry})
+        return sorted({m._meta.app_label for m in registered_models()})
     if param == "url":
         return ["no-such-page/"]
     if param == "content_type_id":

@@ -1,4 +1,5 @@
 """The database guards the invariants itself: not even a raw save can break them."""
+
 import datetime as dt
 
 import pytest

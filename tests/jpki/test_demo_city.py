@@ -1,4 +1,5 @@
 """manage.py demo_city: a small believable city that respects every rule and constraint."""
+
 from datetime import date, datetime
 from io import StringIO
 
@@ -28,9 +29,7 @@ DOMAIN_MODELS = (Office, StaffProfile, Resident, Card, Certificate, Application,
 
 def build(residents=60, seed=123, **options):
     out = StringIO()
-    call_command(
-        "demo_city", residents=residents, seed=seed, today=TODAY, no_progress=True, stdout=out, **options
-    )
+    call_command("demo_city", residents=residents, seed=seed, today=TODAY, no_progress=True, stdout=out, **options)
     return out.getvalue()
 
 
@@ -54,20 +53,50 @@ def by_kana(kana: str) -> Resident:
 def snapshot(after: dict | None = None):
     after = after or {}
     residents = list(
-        Resident.objects.filter(id__gt=after.get("residents", 0)).order_by("id").values_list(
-            "name", "name_kana", "birth_date", "sex", "postal_code", "address_town", "address_block",
-            "address_building", "status", "residence_status", "is_adult_ward",
+        Resident.objects.filter(id__gt=after.get("residents", 0))
+        .order_by("id")
+        .values_list(
+            "name",
+            "name_kana",
+            "birth_date",
+            "sex",
+            "postal_code",
+            "address_town",
+            "address_block",
+            "address_building",
+            "status",
+            "residence_status",
+            "is_adult_ward",
         )
     )
-    cards = list(Card.objects.filter(id__gt=after.get("cards", 0)).order_by("id").values_list("resident__name_kana", "kind", "issued_on", "expires_on", "status"))
+    cards = list(
+        Card.objects.filter(id__gt=after.get("cards", 0))
+        .order_by("id")
+        .values_list("resident__name_kana", "kind", "issued_on", "expires_on", "status")
+    )
     certs = list(
-        Certificate.objects.filter(id__gt=after.get("certs", 0)).order_by("id").values_list(
-            "serial", "kind", "issued_on", "expires_on", "status", "revoked_at", "revocation_reason",
+        Certificate.objects.filter(id__gt=after.get("certs", 0))
+        .order_by("id")
+        .values_list(
+            "serial",
+            "kind",
+            "issued_on",
+            "expires_on",
+            "status",
+            "revoked_at",
+            "revocation_reason",
         )
     )
     apps = list(
-        Application.objects.filter(id__gt=after.get("apps", 0)).order_by("id").values_list(
-            "kind", "applicant_type", "status", "received_at", "office__code", "received_by__username",
+        Application.objects.filter(id__gt=after.get("apps", 0))
+        .order_by("id")
+        .values_list(
+            "kind",
+            "applicant_type",
+            "status",
+            "received_at",
+            "office__code",
+            "received_by__username",
         )
     )
     return residents, cards, certs, apps
@@ -95,12 +124,17 @@ def test_small_city_counts_and_summary(city, db):
 def test_constraints_and_rules_hold(city, db):
     # at most one active/suspended card per resident
     assert not (
-        Card.objects.filter(status__in=["active", "suspended"]).values("resident").annotate(n=Count("id")).filter(n__gt=1)
+        Card.objects.filter(status__in=["active", "suspended"])
+        .values("resident")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
     )
     assert not Card.objects.filter(expires_on__lte=F("issued_on")).exists()
     # one valid certificate per kind per card; revoked <=> revoked_at
     assert not Certificate.objects.filter(status="valid").values("card", "kind").annotate(n=Count("id")).filter(n__gt=1)
-    assert not Certificate.objects.filter(Q(status="revoked", revoked_at__isnull=True) | (~Q(status="revoked") & Q(revoked_at__isnull=False))).exists()
+    assert not Certificate.objects.filter(
+        Q(status="revoked", revoked_at__isnull=True) | (~Q(status="revoked") & Q(revoked_at__isnull=False))
+    ).exists()
     assert not Certificate.objects.filter(status="revoked", revocation_reason="").exists()
     # statuses as of today
     assert not Certificate.objects.filter(status="valid", expires_on__lt=TODAY).exists()
@@ -112,19 +146,25 @@ def test_constraints_and_rules_hold(city, db):
     for card in Card.objects.filter(kind="mynumber").select_related("resident"):
         res = card.resident
         stay = res.period_of_stay_ends_on if res.stay_limits_card else None
-        assert card.expires_on == rules.card_expiry(issued_on=card.issued_on, birth_date=res.birth_date, period_of_stay_ends_on=stay)
+        assert card.expires_on == rules.card_expiry(
+            issued_on=card.issued_on, birth_date=res.birth_date, period_of_stay_ends_on=stay
+        )
     for cert in Certificate.objects.filter(card__kind="mynumber").select_related("card__resident"):
         card, birth = cert.card, cert.card.resident.birth_date
         allowed = set()
         for renewed in (False, True):
-            base = rules.certificate_expiry(issued_on=cert.issued_on, birth_date=birth, renewed=renewed, card_expires_on=card.expires_on)
+            base = rules.certificate_expiry(
+                issued_on=cert.issued_on, birth_date=birth, renewed=renewed, card_expires_on=card.expires_on
+            )
             allowed.add(base)
             for user in card.certificates.filter(kind="user", issued_on__lte=cert.issued_on):
                 allowed.add(min(base, user.expires_on))
         assert cert.expires_on in allowed, cert
         assert cert.expires_on <= card.expires_on
         if cert.kind == "signing":  # never under 15 on the day of issue, never for an adult ward
-            assert rules.signing_certificate_allowed(birth_date=birth, on=cert.issued_on, adult_ward=card.resident.is_adult_ward)
+            assert rules.signing_certificate_allowed(
+                birth_date=birth, on=cert.issued_on, adult_ward=card.resident.is_adult_ward
+            )
     # proxy rules: never the same day; visit 2 only with the full checklist
     for proxy in ProxyAuthorization.objects.select_related("application"):
         assert proxy.application.applicant_type == "proxy"
@@ -152,10 +192,21 @@ def test_every_kind_type_stage_and_status(city, db):
     assert set(Application.objects.values_list("applicant_type", flat=True)) == set(Application.ApplicantType.values)
     assert set(ProxyAuthorization.objects.values_list("stage", flat=True)) == set(ProxyAuthorization.Stage.values)
     statuses = set(Application.objects.values_list("status", flat=True))
-    assert {"completed", "awaiting_letter", "letter_sent", "reply_received", "returned", "refused", "cancelled", "received"} <= statuses
+    assert {
+        "completed",
+        "awaiting_letter",
+        "letter_sent",
+        "reply_received",
+        "returned",
+        "refused",
+        "cancelled",
+        "received",
+    } <= statuses
     assert {"valid", "revoked", "expired"} <= set(Certificate.objects.values_list("status", flat=True))
     assert {"active", "suspended", "expired"} <= set(Card.objects.values_list("status", flat=True))
-    assert Application.objects.filter(kind="reissue", fee_due=200, fee_paid=True).exclude(fee_receipt_number="").exists()
+    assert (
+        Application.objects.filter(kind="reissue", fee_due=200, fee_paid=True).exclude(fee_receipt_number="").exists()
+    )
 
 
 def test_history_rows_by_demo_user_with_reason(city, db):
@@ -189,7 +240,10 @@ def test_scenario_people(city, db):
 
     jiro = by_kana("タカハシ　ジロウ")
     assert "泉町" in jiro.address_town
-    assert set(Certificate.objects.filter(card__resident=jiro, status="valid").values_list("kind", flat=True)) == {"signing", "user"}
+    assert set(Certificate.objects.filter(card__resident=jiro, status="valid").values_list("kind", flat=True)) == {
+        "signing",
+        "user",
+    }
 
     misaki = by_kana("サトウ　ミサキ")
     card = misaki.cards.get()
@@ -199,7 +253,9 @@ def test_scenario_people(city, db):
 
     ken = by_kana("イトウ　ケン")
     assert ken.birth_date == date(1980, 8, 17)
-    assert set(Certificate.objects.filter(card__resident=ken, status="valid").values_list("expires_on", flat=True)) == {date(2027, 8, 17)}
+    assert set(Certificate.objects.filter(card__resident=ken, status="valid").values_list("expires_on", flat=True)) == {
+        date(2027, 8, 17)
+    }
 
     yui = by_kana("ワタナベ　ユイ")
     assert rules.age_on(yui.birth_date, TODAY) == 12
@@ -276,9 +332,27 @@ def test_two_processes_build_the_same_city(tmp_path):
         path = tmp_path / f"city-{workers}.sqlite3"
         shutil.copy(template, path)
         out = subprocess.run(
-            [sys.executable, "manage.py", "demo_city", "--residents", "230", "--batch-size", "100",
-             "--workers", str(workers), "--seed", "11", "--today", TODAY.isoformat(), "--no-progress"],
-            cwd=root, env={**env, "DATABASE_URL": f"sqlite:///{path}"}, check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                "manage.py",
+                "demo_city",
+                "--residents",
+                "230",
+                "--batch-size",
+                "100",
+                "--workers",
+                str(workers),
+                "--seed",
+                "11",
+                "--today",
+                TODAY.isoformat(),
+                "--no-progress",
+            ],
+            cwd=root,
+            env={**env, "DATABASE_URL": f"sqlite:///{path}"},
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         con = sqlite3.connect(path)
         con.create_function("REGEXP", 2, lambda pattern, value: bool(re.search(pattern, value or "")))
@@ -295,9 +369,15 @@ def test_two_processes_build_the_same_city(tmp_path):
 
     def city_of(con):
         return (
-            con.execute("SELECT name, name_kana, birth_date, address_block FROM residents_resident ORDER BY id").fetchall(),
-            con.execute("SELECT serial, kind, issued_on, expires_on, status FROM jpki_certificate ORDER BY id").fetchall(),
-            con.execute("SELECT kind, applicant_type, status, received_at FROM jpki_application ORDER BY id").fetchall(),
+            con.execute(
+                "SELECT name, name_kana, birth_date, address_block FROM residents_resident ORDER BY id"
+            ).fetchall(),
+            con.execute(
+                "SELECT serial, kind, issued_on, expires_on, status FROM jpki_certificate ORDER BY id"
+            ).fetchall(),
+            con.execute(
+                "SELECT kind, applicant_type, status, received_at FROM jpki_application ORDER BY id"
+            ).fetchall(),
         )
 
     parallel = city_of(con)

@@ -1,7 +1,7 @@
 """Table tests for jpki.rules (pure functions, no database)."""
 
 import ast
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -378,9 +378,9 @@ def test_reissue_fee(signing, user, expected):
         (tokyo(2027, 1, 4, 10, 0), True),  # Monday 01-04, open again
         (tokyo(2027, 1, 11, 10, 0), False),  # 成人の日
         # other time zones are converted to Tokyo
-        (datetime(2026, 11, 25, 1, 5, tzinfo=timezone.utc), True),  # 10:05 JST
-        (datetime(2026, 11, 25, 8, 30, tzinfo=timezone.utc), False),  # 17:30 JST
-        (datetime(2026, 11, 24, 23, 59, tzinfo=timezone.utc), False),  # 08:59 JST
+        (datetime(2026, 11, 25, 1, 5, tzinfo=UTC), True),  # 10:05 JST
+        (datetime(2026, 11, 25, 8, 30, tzinfo=UTC), False),  # 17:30 JST
+        (datetime(2026, 11, 24, 23, 59, tzinfo=UTC), False),  # 08:59 JST
         (datetime(2026, 11, 27, 20, 0, tzinfo=timezone(timedelta(hours=-5))), False),  # Sat 10:00 JST
         (datetime(2026, 11, 22, 19, 0, tzinfo=timezone(timedelta(hours=-5))), False),  # Mon 11/23 09:00 JST
         (datetime(2026, 11, 23, 19, 0, tzinfo=timezone(timedelta(hours=-5))), True),  # Tue 11/24 09:00 JST

@@ -1,4 +1,5 @@
 """Service tests: every procedure, every refusal, and that a refusal writes nothing."""
+
 import datetime as dt
 
 import pytest
@@ -95,13 +96,27 @@ def test_child_gets_user_certificate_only_scenario_6(clerk):
     legal = dict(legal_authority_document="戸籍謄本", legal_authority_issued_on=dt.date(2026, 10, 1))
     with pytest.raises(ValidationError) as exc:
         services.certificates_issue(
-            resident=child, actor=clerk, reason="r", signing=True, user=True, applicant_type="legal",
-            documents=mother, at=NOW, **legal,
+            resident=child,
+            actor=clerk,
+            reason="r",
+            signing=True,
+            user=True,
+            applicant_type="legal",
+            documents=mother,
+            at=NOW,
+            **legal,
         )
     assert "15歳未満" in field_errors(exc)["signing"][0]
     app = services.certificates_issue(
-        resident=child, actor=clerk, reason="r", signing=False, user=True, applicant_type="legal",
-        documents=mother, at=NOW, **legal,
+        resident=child,
+        actor=clerk,
+        reason="r",
+        signing=False,
+        user=True,
+        applicant_type="legal",
+        documents=mother,
+        at=NOW,
+        **legal,
     )
     assert [c.kind for c in app.certificates.all()] == ["user"]
     doc = app.identity_documents.get()
@@ -121,9 +136,16 @@ def test_legal_authority_document_must_be_recent(clerk):
     CardFactory(resident=child, issued_on=dt.date(2025, 1, 10), expires_on=dt.date(2030, 5, 5))
     with pytest.raises(ValidationError) as exc:
         services.certificates_issue(
-            resident=child, actor=clerk, reason="r", signing=False, user=True, applicant_type="legal",
-            legal_authority_document="戸籍謄本", legal_authority_issued_on=dt.date(2026, 6, 1),
-            documents=[DocumentShown("legal", "passport", "外務省", "TZ1234567")], at=NOW,
+            resident=child,
+            actor=clerk,
+            reason="r",
+            signing=False,
+            user=True,
+            applicant_type="legal",
+            legal_authority_document="戸籍謄本",
+            legal_authority_issued_on=dt.date(2026, 6, 1),
+            documents=[DocumentShown("legal", "passport", "外務省", "TZ1234567")],
+            at=NOW,
         )
     assert "3か月以内" in field_errors(exc)["legal_authority_issued_on"][0]
 
@@ -133,9 +155,16 @@ def test_adult_ward_no_signing(clerk):
     CardFactory(resident=ward)
     with pytest.raises(ValidationError) as exc:
         services.certificates_issue(
-            resident=ward, actor=clerk, reason="r", signing=True, user=False, applicant_type="legal",
-            legal_authority_document="登記事項証明書", legal_authority_issued_on=dt.date(2026, 11, 1),
-            documents=[DocumentShown("legal", "passport")], at=NOW,
+            resident=ward,
+            actor=clerk,
+            reason="r",
+            signing=True,
+            user=False,
+            applicant_type="legal",
+            legal_authority_document="登記事項証明書",
+            legal_authority_issued_on=dt.date(2026, 11, 1),
+            documents=[DocumentShown("legal", "passport")],
+            at=NOW,
         )
     assert "成年被後見人" in field_errors(exc)["signing"][0]
 
@@ -143,10 +172,17 @@ def test_adult_ward_no_signing(clerk):
 def test_refuses_outside_counter_hours_unless_confirmed(clerk, card):
     saturday = at(2026, 11, 28, 10, 0)
     with pytest.raises(ValidationError) as exc:
-        services.certificates_issue(resident=card.resident, actor=clerk, reason="r", signing=True, user=True, at=saturday)
+        services.certificates_issue(
+            resident=card.resident, actor=clerk, reason="r", signing=True, user=True, at=saturday
+        )
     assert "2026-11-30" in field_errors(exc)["outside_hours_confirmed"][0]
     app = services.certificates_issue(
-        resident=card.resident, actor=clerk, reason="r", signing=True, user=True, at=saturday,
+        resident=card.resident,
+        actor=clerk,
+        reason="r",
+        signing=True,
+        user=True,
+        at=saturday,
         outside_hours_confirmed=True,
     )
     assert app.outside_counter_hours is True
@@ -214,7 +250,9 @@ def test_renewal_refused_before_window_scenario_5(clerk):
 
 def test_renewal_in_window_scenario_5(clerk):
     ito, card = make_ito(clerk)
-    app = services.certificates_issue(resident=ito, actor=clerk, reason="更新", signing=True, user=True, at=at(2027, 5, 18))
+    app = services.certificates_issue(
+        resident=ito, actor=clerk, reason="更新", signing=True, user=True, at=at(2027, 5, 18)
+    )
     assert app.kind == Application.Kind.RENEWAL
     new = Certificate.objects.filter(card=card, status="valid")
     assert {c.expires_on for c in new} == {dt.date(2032, 8, 17)}
@@ -225,7 +263,9 @@ def test_renewal_in_window_scenario_5(clerk):
 def test_after_expiry_new_issuance_scenario_5(clerk):
     ito, card = make_ito(clerk)
     services.expire_due(on=dt.date(2027, 8, 18))
-    app = services.certificates_issue(resident=ito, actor=clerk, reason="r", signing=True, user=True, at=at(2027, 8, 18))
+    app = services.certificates_issue(
+        resident=ito, actor=clerk, reason="r", signing=True, user=True, at=at(2027, 8, 18)
+    )
     assert app.kind == Application.Kind.NEW
     assert {c.expires_on for c in app.certificates.all()} == {dt.date(2032, 8, 17)}
 
@@ -239,8 +279,13 @@ def test_address_change_revokes_signing_only_scenario_3(clerk):
     user = CertificateFactory(card=card, kind="user", expires_on=dt.date(2027, 4, 2))
     signing = CertificateFactory(card=card, kind="signing", expires_on=dt.date(2027, 4, 2))
     revoked = services.resident_change_basic_info(
-        resident=takahashi, actor=clerk, reason="転居届", at=NOW, address_town="大阪府吹田市千里山西",
-        address_block="1丁目2番3号", postal_code="565-0851",
+        resident=takahashi,
+        actor=clerk,
+        reason="転居届",
+        at=NOW,
+        address_town="大阪府吹田市千里山西",
+        address_block="1丁目2番3号",
+        postal_code="565-0851",
     )
     assert [c.pk for c in revoked] == [signing.pk]
     signing.refresh_from_db()
@@ -300,13 +345,26 @@ def test_loss_found_and_reissue_scenario_4(clerk, card):
     services.card_report_lost(card=card, actor=clerk, reason="再度紛失", at=NOW)
     with pytest.raises(ValidationError) as exc:
         services.card_reissue(
-            resident=card.resident, actor=clerk, reason="再交付", issued_on=dt.date(2026, 11, 25), signing=True,
-            user=True, fee_paid=False, at=NOW,
+            resident=card.resident,
+            actor=clerk,
+            reason="再交付",
+            issued_on=dt.date(2026, 11, 25),
+            signing=True,
+            user=True,
+            fee_paid=False,
+            at=NOW,
         )
     assert "200円" in field_errors(exc)["fee_paid"][0]
     app = services.card_reissue(
-        resident=card.resident, actor=clerk, reason="再交付", issued_on=dt.date(2026, 11, 25), signing=True,
-        user=True, fee_paid=True, fee_receipt_number="R-001", at=NOW,
+        resident=card.resident,
+        actor=clerk,
+        reason="再交付",
+        issued_on=dt.date(2026, 11, 25),
+        signing=True,
+        user=True,
+        fee_paid=True,
+        fee_receipt_number="R-001",
+        at=NOW,
     )
     assert app.fee_due == 200 and app.fee_paid
     card.refresh_from_db()
@@ -320,8 +378,14 @@ def test_loss_found_and_reissue_scenario_4(clerk, card):
 def test_reissue_fee(clerk, card, signing, user, fee):
     services.card_report_lost(card=card, actor=clerk, reason="紛失", at=NOW)
     app = services.card_reissue(
-        resident=card.resident, actor=clerk, reason="再交付", issued_on=dt.date(2026, 11, 25), signing=signing,
-        user=user, fee_paid=True, at=NOW,
+        resident=card.resident,
+        actor=clerk,
+        reason="再交付",
+        issued_on=dt.date(2026, 11, 25),
+        signing=signing,
+        user=user,
+        fee_paid=True,
+        at=NOW,
     )
     assert app.fee_due == fee
 
@@ -347,7 +411,9 @@ def test_card_issue_period_of_stay(clerk):
 
 def test_revocation_on_request(clerk, card):
     CertificateFactory(card=card, kind="signing")
-    app = services.certificates_revoke(resident=card.resident, actor=clerk, reason="失効申請", signing=True, user=False, at=NOW)
+    app = services.certificates_revoke(
+        resident=card.resident, actor=clerk, reason="失効申請", signing=True, user=False, at=NOW
+    )
     assert app.kind == "revocation"
     assert Certificate.objects.get(kind="signing").status == "revoked"
     with pytest.raises(ValidationError) as exc:
@@ -357,7 +423,9 @@ def test_revocation_on_request(clerk, card):
 
 def test_password_initialization(clerk, card):
     CertificateFactory(card=card, kind="user")
-    app = services.passwords_initialize(resident=card.resident, actor=clerk, reason="ロック解除", signing=False, user=True, at=NOW)
+    app = services.passwords_initialize(
+        resident=card.resident, actor=clerk, reason="ロック解除", signing=False, user=True, at=NOW
+    )
     assert app.kind == "password_init" and app.status == "completed"
     with pytest.raises(ValidationError) as exc:
         services.passwords_initialize(resident=card.resident, actor=clerk, reason="r", signing=True, user=False, at=NOW)
@@ -376,15 +444,29 @@ def kiyo(db):
 
 def visit1(clerk, kiyo, **extra):
     return services.proxy_visit1(
-        resident=kiyo, actor=clerk, reason="代理人申請（1回目）", kind="new", signing=True, user=True,
-        proxy_name="鈴木　一郎", proxy_kana="スズキ　イチロウ", proxy_address="大阪府吹田市山田東1丁目1番1号",
-        proxy_birth_date=dt.date(1968, 7, 7), relation="子", at=NOW, **extra,
+        resident=kiyo,
+        actor=clerk,
+        reason="代理人申請（1回目）",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="大阪府吹田市山田東1丁目1番1号",
+        proxy_birth_date=dt.date(1968, 7, 7),
+        relation="子",
+        at=NOW,
+        **extra,
     )
 
 
 CHECKLIST = {
-    "resident_card_checked": True, "proxy_photo_id_checked": True, "reply_complete": True,
-    "power_of_attorney_complete": True, "envelope_sealed": True, "application_form_checked": True,
+    "resident_card_checked": True,
+    "proxy_photo_id_checked": True,
+    "reply_complete": True,
+    "power_of_attorney_complete": True,
+    "envelope_sealed": True,
+    "application_form_checked": True,
 }
 LICENCE = DocumentShown("proxy", "driving_licence", "大阪府公安委員会", "1234 5678 9012")
 
@@ -395,7 +477,11 @@ def test_proxy_flow_scenario_2(clerk, kiyo):
     assert app.identity_documents.count() == 0  # no ID on visit 1 is allowed
     services.proxy_letter_sent(application=app, actor=clerk, reason="簡易書留で発送", at=at(2026, 11, 25, 17))
     done = services.proxy_visit2(
-        application=app, actor=clerk, reason="代理人申請（2回目）", checklist=CHECKLIST, proxy_document=LICENCE,
+        application=app,
+        actor=clerk,
+        reason="代理人申請（2回目）",
+        checklist=CHECKLIST,
+        proxy_document=LICENCE,
         at=at(2026, 12, 7, 11),
     )
     assert done.status == "completed"
@@ -410,7 +496,12 @@ def test_proxy_visit2_same_day_refused(clerk, kiyo):
     services.proxy_letter_sent(application=app, actor=clerk, reason="発送", at=at(2026, 11, 25, 12))
     with pytest.raises(ValidationError) as exc:
         services.proxy_visit2(
-            application=app, actor=clerk, reason="r", checklist=CHECKLIST, proxy_document=LICENCE, at=at(2026, 11, 25, 16)
+            application=app,
+            actor=clerk,
+            reason="r",
+            checklist=CHECKLIST,
+            proxy_document=LICENCE,
+            at=at(2026, 11, 25, 16),
         )
     assert "即日" in field_errors(exc)["application"][-1]
     assert not Certificate.objects.exists()
@@ -422,8 +513,12 @@ def test_proxy_visit2_needs_photo_id(clerk, kiyo):
     before = counts()
     with pytest.raises(ValidationError) as exc:
         services.proxy_visit2(
-            application=app, actor=clerk, reason="r", checklist=CHECKLIST,
-            proxy_document=DocumentShown("proxy", "health_insurance_card"), at=at(2026, 12, 7),
+            application=app,
+            actor=clerk,
+            reason="r",
+            checklist=CHECKLIST,
+            proxy_document=DocumentShown("proxy", "health_insurance_card"),
+            at=at(2026, 12, 7),
         )
     assert field_errors(exc)["proxy_document_kind"][0].startswith("官公署発行の顔写真付き本人確認書類が必要です")
     assert counts() == before
@@ -435,7 +530,11 @@ def test_proxy_visit2_checklist_each_item(clerk, kiyo):
     for key in CHECKLIST:
         with pytest.raises(ValidationError) as exc:
             services.proxy_visit2(
-                application=app, actor=clerk, reason="r", checklist={**CHECKLIST, key: False}, proxy_document=LICENCE,
+                application=app,
+                actor=clerk,
+                reason="r",
+                checklist={**CHECKLIST, key: False},
+                proxy_document=LICENCE,
                 at=at(2026, 12, 7),
             )
         assert key in field_errors(exc)
@@ -476,7 +575,9 @@ def test_proxy_not_for_child(clerk):
 
 
 def test_proxy_visit1_records_optional_document(clerk, kiyo):
-    app = visit1(clerk, kiyo, proxy_document=DocumentShown("proxy", "health_insurance_card", "協会けんぽ", "ABC-987654"))
+    app = visit1(
+        clerk, kiyo, proxy_document=DocumentShown("proxy", "health_insurance_card", "協会けんぽ", "ABC-987654")
+    )
     assert app.identity_documents.get().number_last4 == "7654"
 
 
@@ -484,8 +585,18 @@ def test_proxy_password_initialization(clerk, kiyo):
     card = kiyo.cards.get()
     CertificateFactory(card=card, kind="user", expires_on=dt.date(2031, 2, 28))
     app = services.proxy_visit1(
-        resident=kiyo, actor=clerk, reason="r", kind="password_init", signing=False, user=True, proxy_name="鈴木　一郎",
-        proxy_kana="スズキ　イチロウ", proxy_address="吹田市", proxy_birth_date=dt.date(1968, 7, 7), relation="子", at=NOW,
+        resident=kiyo,
+        actor=clerk,
+        reason="r",
+        kind="password_init",
+        signing=False,
+        user=True,
+        proxy_name="鈴木　一郎",
+        proxy_kana="スズキ　イチロウ",
+        proxy_address="吹田市",
+        proxy_birth_date=dt.date(1968, 7, 7),
+        relation="子",
+        at=NOW,
     )
     services.proxy_letter_sent(application=app, actor=clerk, reason="発送", at=at(2026, 11, 26))
     done = services.proxy_visit2(
@@ -506,7 +617,9 @@ def test_expire_certificates_command_idempotent(clerk, card):
     keep.refresh_from_db()
     assert cert.status == "expired" and keep.status == "valid"
     assert Certificate.history.filter(id=cert.id, status="expired").count() == 1
-    assert Certificate.history.filter(id=cert.id, status="expired").get().history_change_reason == services.REASON_EXPIRED
+    assert (
+        Certificate.history.filter(id=cert.id, status="expired").get().history_change_reason == services.REASON_EXPIRED
+    )
 
 
 def test_expired_card_takes_certificates_along(card):
@@ -529,7 +642,9 @@ def test_card_issue_date_refused_not_crashing(clerk, resident, issued_on):
 def test_substitution_table_service(clerk):
     from residents.models import CharacterSubstitution
 
-    entry = resident_services.substitution_save(actor=clerk, reason="本人申出", original="\U00029e3d", substitute="ほっけ")
+    entry = resident_services.substitution_save(
+        actor=clerk, reason="本人申出", original="\U00029e3d", substitute="ほっけ"
+    )
     assert CharacterSubstitution.history.filter(id=entry.id).first().history_user == clerk
     with pytest.raises(ValidationError) as exc:
         resident_services.substitution_save(actor=clerk, reason="r", original="高", substitute="高")

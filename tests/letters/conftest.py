@@ -1,5 +1,6 @@
 """Fixtures for the letters tests: staff, an office, a resident with register characters (髙橋, 𠮷),
 a card and a proxy application at visit 1 (made through jpki.services like the counter does)."""
+
 import datetime as dt
 
 import pytest
@@ -69,10 +70,20 @@ def proxy_application(card, clerk, office):
     from jpki import services
 
     return services.proxy_visit1(
-        resident=card.resident, actor=clerk, reason="代理人による新規発行の申請（1回目）", kind="new",
-        signing=True, user=True, proxy_name="山田　太郎", proxy_kana="ヤマダ　タロウ",
-        proxy_address="大阪府吹田市千里山西1丁目1番1号", proxy_birth_date=dt.date(1985, 4, 1), relation="子",
-        proxy_postal_code="565-0851", office=office, at=VISIT1,
+        resident=card.resident,
+        actor=clerk,
+        reason="代理人による新規発行の申請（1回目）",
+        kind="new",
+        signing=True,
+        user=True,
+        proxy_name="山田　太郎",
+        proxy_kana="ヤマダ　タロウ",
+        proxy_address="大阪府吹田市千里山西1丁目1番1号",
+        proxy_birth_date=dt.date(1985, 4, 1),
+        relation="子",
+        proxy_postal_code="565-0851",
+        office=office,
+        at=VISIT1,
     )
 
 
@@ -80,5 +91,6 @@ def proxy_application(card, clerk, office):
 def inquiry(proxy_application, clerk):
     from letters import services
 
-    return services.letter_create(kind="inquiry", application=proxy_application, actor=clerk,
-                                  reason="照会書の作成", at=at(2026, 11, 24, 15, 0))
+    return services.letter_create(
+        kind="inquiry", application=proxy_application, actor=clerk, reason="照会書の作成", at=at(2026, 11, 24, 15, 0)
+    )

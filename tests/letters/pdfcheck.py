@@ -1,4 +1,5 @@
 """Helpers to look inside a PDF the way the tests need (text, fonts, per-character geometry)."""
+
 import io
 import re
 

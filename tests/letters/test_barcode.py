@@ -108,9 +108,7 @@ _ZINT_BARS = {
     ("154-0023", "三丁目16番4号 郵政 マンション205号"): (
         "FDFFTFTFFADFTTFTTFDADFADFATFTFFTDAFTFTFADTFTFDAFTTFTFTDATDATDADAFDF"
     ),
-    ("350-1106", "22-1郵政団地 A棟308号室"): (
-        "FDDFAFTFFTTFFTFFTFTTDAFFDAFDATFTFFTDATFTTDFAFTTADFTDATDATDATDAFTFDF"
-    ),
+    ("350-1106", "22-1郵政団地 A棟308号室"): ("FDDFAFTFFTTFFTFFTFTTDAFFDAFDATFTFFTDATFTTDFAFTTADFTDATDATDATDAFTFDF"),
 }
 _KIND = {"F": LONG, "A": UPPER, "D": LOWER, "T": TIMING}
 
@@ -345,7 +343,9 @@ def test_invalid_postal_code(postal_code):
         is_representative_postal_code(postal_code, "1丁目")
 
 
-@pytest.mark.parametrize("postal_code", ["1000013", "100-0013", "〒100-0013", "１００－００１３", "100ー0013", " 100-0013 "])
+@pytest.mark.parametrize(
+    "postal_code", ["1000013", "100-0013", "〒100-0013", "１００－００１３", "100ー0013", " 100-0013 "]
+)
 def test_postal_code_spellings(postal_code):
     assert normalize_postal_code(postal_code) == "1000013"
     assert customer_barcode(postal_code, "1丁目3番2号 郵便プラザ503室")[-1] == "9"

@@ -1,4 +1,5 @@
 """What is on the paper: text, fonts, the window geometry, A4 portrait, nothing secret."""
+
 import re
 
 import pytest
@@ -94,8 +95,12 @@ def test_password_boxes_are_blank_and_rules_are_printed(inquiry):
 
 def test_revocation_variant_has_no_password_boxes(proxy_application, clerk):
     proxy_application.kind = "revocation"  # variant only: rendered from an unsaved change
-    data = render.LetterData(kind="inquiry", application=proxy_application, reference="SU-2026-000999",
-                             rendered_at=proxy_application.received_at)
+    data = render.LetterData(
+        kind="inquiry",
+        application=proxy_application,
+        reference="SU-2026-000999",
+        rendered_at=proxy_application.received_at,
+    )
     text = "".join(text_of(render.render_letter(data).pdf))
     assert "暗証番号（パスワード）の記入は不要" in text
     assert "失効" in text
@@ -103,8 +108,13 @@ def test_revocation_variant_has_no_password_boxes(proxy_application, clerk):
 
 def test_batch_is_one_render_with_the_mailing_list_and_page_map(proxy_application, clerk):
     datas = [render.sample_letter_data(i) for i in range(3)]
-    html = render.mailing_list_html(office=proxy_application.office, on=proxy_application.received_at.date(),
-                                    number=1, rows=[], printed_at=proxy_application.received_at)
+    html = render.mailing_list_html(
+        office=proxy_application.office,
+        on=proxy_application.received_at.date(),
+        number=1,
+        rows=[],
+        printed_at=proxy_application.received_at,
+    )
     batch = render.render_letters(datas, extra_fragments=[html])
     assert batch.page_count == 7
     assert [batch.first_pages[d.reference] for d in datas] == [1, 3, 5]
@@ -118,8 +128,13 @@ def test_letter_kinds_have_templates():
 
 def test_chunked_batch_is_still_one_pdf_with_a_correct_page_map(proxy_application):
     datas = [render.sample_letter_data(i) for i in range(3)]
-    html = render.mailing_list_html(office=proxy_application.office, on=proxy_application.received_at.date(),
-                                    number=1, rows=[], printed_at=proxy_application.received_at)
+    html = render.mailing_list_html(
+        office=proxy_application.office,
+        on=proxy_application.received_at.date(),
+        number=1,
+        rows=[],
+        printed_at=proxy_application.received_at,
+    )
     batch = render.render_letters(datas, extra_fragments=[html], chunk_letters=2)
     pages = text_of(batch.pdf)
     assert len(pages) == batch.page_count == 7

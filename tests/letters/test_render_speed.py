@@ -1,5 +1,6 @@
 """The fast batch: a form layer laid out once and drawn once per PDF, a small fill layer per letter, one
 WeasyPrint pass, raster QR and customer barcode at exact geometry, WeasyPrint's long-document shims."""
+
 import gc
 import io
 import re
@@ -61,7 +62,7 @@ def test_every_letter_page_draws_the_same_form_xobject():
 def _runs(page_chars, text):
     """Every run of ``text`` among a page's characters (in content-stream order)."""
     joined = "".join(c["text"] for c in page_chars)
-    return [page_chars[m.start():m.start() + len(text)] for m in re.finditer(re.escape(text), joined)]
+    return [page_chars[m.start() : m.start() + len(text)] for m in re.finditer(re.escape(text), joined)]
 
 
 def _line(page_chars, text):
@@ -154,19 +155,37 @@ def test_qr_picture_is_the_qr_matrix_with_its_quiet_zone():
 
 def test_weasyprint_shims_keep_fixed_boxes_and_page_margin_boxes():
     html = render.document_html(
-        ['<div style="position: fixed; top: 5mm; left: 5mm">固定</div>',
-         '<div class="page">一</div><div class="page">二</div><div class="page">三</div>'])
+        [
+            '<div style="position: fixed; top: 5mm; left: 5mm">固定</div>',
+            '<div class="page">一</div><div class="page">二</div><div class="page">三</div>',
+        ]
+    )
     pages = text_of(render.write_pdf(render.html_to_document(html)))
     assert len(pages) == 3 and all("固定" in page for page in pages)
-    rows = [{"no": i, "reference": f"SU-2026-{i:06d}", "mail_class": "簡易書留", "tracking_number": "",
-             "postal_code": "564-0041", "address": "大阪府吹田市泉町2丁目17番4号", "name": "髙橋　一郎"} for i in range(80)]
+    rows = [
+        {
+            "no": i,
+            "reference": f"SU-2026-{i:06d}",
+            "mail_class": "簡易書留",
+            "tracking_number": "",
+            "postal_code": "564-0041",
+            "address": "大阪府吹田市泉町2丁目17番4号",
+            "name": "髙橋　一郎",
+        }
+        for i in range(80)
+    ]
     from django.utils import timezone
 
     from jpki.models import Office
 
     now = timezone.now()
-    html = render.document_html([render.mailing_list_html(office=Office(name="本庁 市民課"), on=now.date(), number=1,
-                                                          rows=rows, printed_at=now)])
+    html = render.document_html(
+        [
+            render.mailing_list_html(
+                office=Office(name="本庁 市民課"), on=now.date(), number=1, rows=rows, printed_at=now
+            )
+        ]
+    )
     pages = text_of(render.write_pdf(render.html_to_document(html)))
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):

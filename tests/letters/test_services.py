@@ -1,4 +1,5 @@
 """Records: references, re-prints, mailing, returns, replies, batches, history."""
+
 import hashlib
 
 import pytest
@@ -57,8 +58,14 @@ def test_reprint_is_a_new_version_and_never_touches_the_old_pdf(inquiry, clerk):
     assert "reason" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("typed, stored", [("1234-5678-9012", "123456789012"), ("１２３４５６７８９０１", "12345678901"),
-                                           ("1234 5678 9012 3", "1234567890123")])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("1234-5678-9012", "123456789012"),
+        ("１２３４５６７８９０１", "12345678901"),
+        ("1234 5678 9012 3", "1234567890123"),
+    ],
+)
 def test_tracking_numbers_are_normalized(typed, stored):
     assert services.normalize_tracking_number(typed) == stored
 
@@ -82,8 +89,9 @@ def test_mailing_marks_the_application_letter_sent(inquiry, clerk):
 
 def test_return_ends_the_application_without_issuance(inquiry, clerk):
     _post(inquiry, clerk)
-    letter = services.letter_record_return(letter=inquiry, actor=clerk, reason="返戻", return_reason="address_unknown",
-                                           at=at(2026, 11, 30, 11, 0))
+    letter = services.letter_record_return(
+        letter=inquiry, actor=clerk, reason="返戻", return_reason="address_unknown", at=at(2026, 11, 30, 11, 0)
+    )
     app = Application.objects.get(pk=inquiry.application_id)
     assert letter.returned_at is not None and letter.get_return_reason_display() == "あて所に尋ねあたりません"
     assert app.status == "returned" and not app.is_open
@@ -131,8 +139,18 @@ def test_print_day_makes_missing_letters_renders_once_and_logs(proxy_application
 
 def test_print_letters_command(proxy_application, clerk, office, tmp_path):
     out = tmp_path / "day.pdf"
-    call_command("print_letters", "--user", clerk.username, "--office", office.code, "--date", "2026-11-25",
-                 "--output", str(out), verbosity=0)
+    call_command(
+        "print_letters",
+        "--user",
+        clerk.username,
+        "--office",
+        office.code,
+        "--date",
+        "2026-11-25",
+        "--output",
+        str(out),
+        verbosity=0,
+    )
     batch = MailingBatch.objects.get()
     assert batch.date.isoformat() == "2026-11-25" and batch.letters.count() == 1
     assert out.read_bytes() == open(batch.pdf.path, "rb").read()

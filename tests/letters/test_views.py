@@ -1,4 +1,5 @@
 """PDF views, the reference lookup and the admin screens, as role-scoped staff (not superusers)."""
+
 import pytest
 from django.urls import reverse
 
@@ -55,13 +56,19 @@ def test_admin_changelist_searches_by_reference(client, inquiry, clerk, proxy_ap
     assert found == [inquiry] and other not in found
 
 
+def _token(client, url):
+    """The single-use token of a letters form (jpki.admin.submissions), from the page that shows it."""
+    return {"_submission": client.get(url).context["submission_token"]}
+
+
 def test_admin_change_page_and_reprint_form(client, inquiry, clerk):
     client.force_login(clerk)
     page = client.get(reverse("admin:letters_letter_change", args=[inquiry.pk]))
     assert page.status_code == 200 and "再印刷" in page.content.decode()
     url = reverse("admin:letters_letter_reprint", args=[inquiry.pk])
-    assert client.post(url, {"reason": ""}).status_code == 200  # the form asks for a reason
-    response = client.post(url, {"reason": "封入時に汚損したため"})
+    once = _token(client, url)
+    assert client.post(url, {"reason": "", **once}).status_code == 200  # the form asks for a reason
+    response = client.post(url, {"reason": "封入時に汚損したため", **once})
     assert response.status_code == 302
     inquiry.refresh_from_db()
     assert not inquiry.is_current and inquiry.next_versions.get().reason == "封入時に汚損したため"
@@ -69,14 +76,25 @@ def test_admin_change_page_and_reprint_form(client, inquiry, clerk):
 
 def test_admin_mailing_and_return_forms(client, inquiry, clerk):
     client.force_login(clerk)
-    bad = client.post(reverse("admin:letters_letter_mailing", args=[inquiry.pk]),
-                      {"reason": "差出", "mail_class": "registered", "tracking_number": "12-34"})
+    once = _token(client, reverse("admin:letters_letter_mailing", args=[inquiry.pk]))
+    bad = client.post(
+        reverse("admin:letters_letter_mailing", args=[inquiry.pk]),
+        {"reason": "差出", "mail_class": "registered", "tracking_number": "12-34", **once},
+    )
     assert bad.status_code == 200 and "11〜13桁" in bad.content.decode()
-    ok = client.post(reverse("admin:letters_letter_mailing", args=[inquiry.pk]),
-                     {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9012"})
+    ok = client.post(
+        reverse("admin:letters_letter_mailing", args=[inquiry.pk]),
+        {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9012", **once},
+    )
     assert ok.status_code == 302
-    ret = client.post(reverse("admin:letters_letter_return", args=[inquiry.pk]),
-                      {"reason": "返戻", "return_reason": "forward_unknown"})
+    ret = client.post(
+        reverse("admin:letters_letter_return", args=[inquiry.pk]),
+        {
+            "reason": "返戻",
+            "return_reason": "forward_unknown",
+            **_token(client, reverse("admin:letters_letter_return", args=[inquiry.pk])),
+        },
+    )
     assert ret.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.application.status == "returned"

@@ -44,9 +44,7 @@ def test_windows_ime_address_passes_unchanged():
     assert substitute_characters_detailed(address) == (address, [])
 
 
-@pytest.mark.parametrize(
-    "char", ["\uff0d", "\uff5e", "\u2225", "\uffe0", "\uffe1", "\uffe2", "\u2014", "\u2015"]
-)
+@pytest.mark.parametrize("char", ["\uff0d", "\uff5e", "\u2225", "\uffe0", "\uffe1", "\uffe2", "\u2014", "\u2015"])
 def test_microsoft_mapping_characters_are_supported_and_kept(char):
     text = f"大阪府吹田市{char}"
     assert unsupported_characters(text) == []

@@ -33,7 +33,10 @@ def city(db):
         "hanako": ResidentFactory(name="山田　花子", name_kana="ヤマダ　ハナコ"),
         "taro": ResidentFactory(name="山本　太郎", name_kana="ヤマモト　タロウ", birth_date=dt.date(1970, 1, 2)),
         "takahashi": ResidentFactory(
-            name="髙橋　美咲", name_kana="タカハシ　ミサキ", address_town="大阪府吹田市千里山西", address_block="1丁目2番3号"
+            name="髙橋　美咲",
+            name_kana="タカハシ　ミサキ",
+            address_town="大阪府吹田市千里山西",
+            address_block="1丁目2番3号",
         ),
     }
 

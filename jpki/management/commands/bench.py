@@ -12,6 +12,7 @@ letters. Prints a table (median, p95, query count, ratios) and, as its last line
 (letters 0.0 when they were skipped). Writes nothing but the bench login (user
 ``bench-supervisor``, its groups and staff profile) and what the pages themselves log.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,9 @@ class Command(BaseCommand):
     help = "窓口の画面（検索・住民画面・更新可能期間・ダッシュボード・監査・帳票）の速度とクエリ数を計測します。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--iterations", type=int, default=10, help="1画面あたりの計測回数（既定 10、ほかにウォームアップ1回）")
+        parser.add_argument(
+            "--iterations", type=int, default=10, help="1画面あたりの計測回数（既定 10、ほかにウォームアップ1回）"
+        )
         parser.add_argument("--letters", type=int, default=1000, help="一括印刷の通数（既定 1000）")
         parser.add_argument("--skip-letters", action="store_true", help="帳票の計測をしない")
         parser.add_argument("--no-stock", action="store_true", help="標準の管理画面（比較対象）を計測しない")

@@ -9,6 +9,7 @@ shown twice), reactivates the accounts and clears their login lockouts. The acco
 groups 窓口職員 / 監督者 when those groups exist (they come from a data migration) and get a staff
 profile at the main office when an office exists.
 """
+
 import secrets
 import string
 
@@ -40,9 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--supervisor", default="supervisor", help="監督者のユーザー名 (default: supervisor)")
         parser.add_argument("--clerk", default="clerk", help="窓口職員のユーザー名 (default: clerk)")
         parser.add_argument("--password", help="両方のアカウントに設定するパスワード（省略時はランダム）")
-        parser.add_argument(
-            "--url", default="http://127.0.0.1:8000/admin/", help="表示するログイン先 URL"
-        )
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="表示するログイン先 URL")
 
     def handle(self, *args, **options):
         accounts = [
@@ -55,7 +54,7 @@ class Command(BaseCommand):
 
         results = []
         with transaction.atomic():
-            for username, group_name, last_name, first_name, is_supervisor in accounts:
+            for username, group_name, last_name, first_name, _is_supervisor in accounts:
                 password = options["password"] or generate_password()
                 user, group_found, office = self._create_or_reset(
                     username=username,

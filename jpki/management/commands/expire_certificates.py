@@ -2,6 +2,7 @@
 
 Run daily (cron / systemd timer) after midnight: `manage.py expire_certificates`.
 """
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError

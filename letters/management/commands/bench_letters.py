@@ -3,6 +3,7 @@
 Prints wall-clock figures (what a clerk waits) and CPU figures (what the render itself costs, whatever
 else the machine is doing), with the load average: on a shared machine read the two together.
 """
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
@@ -14,7 +15,10 @@ TARGET_PREVIEW_SECONDS = 0.5
 
 
 class Command(BaseCommand):
-    help = "照会書の一括印刷の速度（頁/秒、1回のレイアウト）と1通ずつの場合、1通のプレビュー時間を計測します（データベースは使いません）。"
+    help = (
+        "照会書の一括印刷の速度（頁/秒、1回のレイアウト）と1通ずつの場合、"
+        "1通のプレビュー時間を計測します（データベースは使いません）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-n", "--letters", type=int, default=1000, help="一括印刷の通数（既定 1000）")
@@ -24,18 +28,28 @@ class Command(BaseCommand):
         r = benchmark(letters, per_letter_sample=sample)
         w = self.stdout.write
         load = " / ".join(f"{x:.2f}" for x in r["load_before"])
-        w(f"マシン: CPU {r['cpus']}、ロードアベレージ（1/5/15分）計測前 {load}、"
-          f"計測後 {' / '.join(f'{x:.2f}' for x in r['load_after'])}")
+        w(
+            f"マシン: CPU {r['cpus']}、ロードアベレージ（1/5/15分）計測前 {load}、"
+            f"計測後 {' / '.join(f'{x:.2f}' for x in r['load_after'])}"
+        )
         layout = "1回のレイアウト" if not r["batch_chunk_letters"] else f"{r['batch_chunk_letters']}通ずつレイアウト"
-        w(f"一括（1つのPDF・{layout}）: {r['letters']}通 {r['batch_pages']}頁 {r['batch_seconds']:.1f}秒 "
-          f"= {r['batch_pages_per_second']:.1f} 頁/秒"
-          f"（CPU {r['batch_cpu_seconds']:.1f}秒 = {r['batch_pages_per_cpu_second']:.1f} 頁/CPU秒、"
-          f"PDF {r['batch_pdf_bytes'] / 1e6:.1f} MB）")
-        w(f"1通ずつ（1通1文書、{r['per_letter_sample']}通を計測し{r['letters']}通に外挿）: "
-          f"{r['per_letter_pages_per_second']:.1f} 頁/秒（{r['per_letter_pages_per_cpu_second']:.1f} 頁/CPU秒）、"
-          f"{r['letters']}通で約{r['per_letter_seconds_extrapolated']:.0f}秒")
-        w(f"プレビュー1通: 中央値 {r['preview_seconds_median']:.3f}秒（{r['preview_count']}通、最大 "
-          f"{r['preview_seconds_max']:.3f}秒）、様式のレイアウトを含む初回 {r['preview_cold_seconds']:.3f}秒")
-        w(f"目標: 一括 {TARGET_PAGES_PER_SECOND}頁/秒以上、プレビュー {TARGET_PREVIEW_SECONDS}秒以下 → "
-          f"一括 {'達成' if r['batch_pages_per_second'] >= TARGET_PAGES_PER_SECOND else '未達'}、"
-          f"プレビュー {'達成' if r['preview_seconds_median'] <= TARGET_PREVIEW_SECONDS else '未達'}")
+        w(
+            f"一括（1つのPDF・{layout}）: {r['letters']}通 {r['batch_pages']}頁 {r['batch_seconds']:.1f}秒 "
+            f"= {r['batch_pages_per_second']:.1f} 頁/秒"
+            f"（CPU {r['batch_cpu_seconds']:.1f}秒 = {r['batch_pages_per_cpu_second']:.1f} 頁/CPU秒、"
+            f"PDF {r['batch_pdf_bytes'] / 1e6:.1f} MB）"
+        )
+        w(
+            f"1通ずつ（1通1文書、{r['per_letter_sample']}通を計測し{r['letters']}通に外挿）: "
+            f"{r['per_letter_pages_per_second']:.1f} 頁/秒（{r['per_letter_pages_per_cpu_second']:.1f} 頁/CPU秒）、"
+            f"{r['letters']}通で約{r['per_letter_seconds_extrapolated']:.0f}秒"
+        )
+        w(
+            f"プレビュー1通: 中央値 {r['preview_seconds_median']:.3f}秒（{r['preview_count']}通、最大 "
+            f"{r['preview_seconds_max']:.3f}秒）、様式のレイアウトを含む初回 {r['preview_cold_seconds']:.3f}秒"
+        )
+        w(
+            f"目標: 一括 {TARGET_PAGES_PER_SECOND}頁/秒以上、プレビュー {TARGET_PREVIEW_SECONDS}秒以下 → "
+            f"一括 {'達成' if r['batch_pages_per_second'] >= TARGET_PAGES_PER_SECOND else '未達'}、"
+            f"プレビュー {'達成' if r['preview_seconds_median'] <= TARGET_PREVIEW_SECONDS else '未達'}"
+        )

@@ -3,6 +3,7 @@
 Filled from the database when it has suitable applications (the demo city); otherwise from an
 unsaved in-memory sample. Nothing is written to the database.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,22 +47,50 @@ class Command(BaseCommand):
                 data = render.sample_letter_data(i, kind=kind, at=now)
                 source = "見本データ（保存しない）"
             else:
-                data = render.LetterData(kind=kind, application=app, reference=f"SU-{now.year}-999{i:03d}",
-                                         rendered_at=now, certificates=certificates)
+                data = render.LetterData(
+                    kind=kind,
+                    application=app,
+                    reference=f"SU-{now.year}-999{i:03d}",
+                    rendered_at=now,
+                    certificates=certificates,
+                )
             data.guides = guides
             result = render.render_letter(data)
             path = out / f"{kind}.pdf"
             path.write_bytes(result.pdf)
             self.stdout.write(f"{path}: {Letter.Kind(kind).label}（{result.page_count}頁、{source}）")
         office = Office.objects.first() or Office(code="main", name="本庁 市民課")
-        rows = [{"no": 1, "reference": f"SU-{now.year}-999000", "mail_class": "簡易書留", "tracking_number": "",
-                 "postal_code": "564-0041", "address": "大阪府吹田市泉町2丁目17番4号", "name": "髙橋　一郎"}]
-        html = render.document_html([render.mailing_list_html(office=office, on=now.date(), number=1, rows=rows, printed_at=now)])
+        rows = [
+            {
+                "no": 1,
+                "reference": f"SU-{now.year}-999000",
+                "mail_class": "簡易書留",
+                "tracking_number": "",
+                "postal_code": "564-0041",
+                "address": "大阪府吹田市泉町2丁目17番4号",
+                "name": "髙橋　一郎",
+            }
+        ]
+        html = render.document_html(
+            [render.mailing_list_html(office=office, on=now.date(), number=1, rows=rows, printed_at=now)]
+        )
         (out / "mailing_list.pdf").write_bytes(render.write_pdf(render.html_to_document(html)))
         self.stdout.write(f"{out / 'mailing_list.pdf'}: 差出票")
-        ledger_rows = [{"issued_on": now.date().isoformat(), "application_id": 1, "kind": "新規発行", "applicant_type": "本人",
-                        "name": "𠮷田　花子", "birth_date": "1970-01-01", "certificate": "署名用", "expires_on": "2031-01-01",
-                        "fee": 0, "clerk": "clerk"}]
-        (out / "ledger.pdf").write_bytes(render.render_ledger(office=office, start=now.date(), end=now.date(),
-                                                               rows=ledger_rows, printed_at=now))
+        ledger_rows = [
+            {
+                "issued_on": now.date().isoformat(),
+                "application_id": 1,
+                "kind": "新規発行",
+                "applicant_type": "本人",
+                "name": "𠮷田　花子",
+                "birth_date": "1970-01-01",
+                "certificate": "署名用",
+                "expires_on": "2031-01-01",
+                "fee": 0,
+                "clerk": "clerk",
+            }
+        ]
+        (out / "ledger.pdf").write_bytes(
+            render.render_ledger(office=office, start=now.date(), end=now.date(), rows=ledger_rows, printed_at=now)
+        )
         self.stdout.write(f"{out / 'ledger.pdf'}: 電子証明書交付記録簿")

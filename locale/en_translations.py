@@ -1,7 +1,11 @@
 """English for the Japanese source strings (used to fill locale/en/LC_MESSAGES/django.po).
 
 Run: .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=tests && \
-     .venv/bin/python locale/en_translations.py && .venv/bin/python manage.py compilemessages -l en
+     .venv/bin/python locale/en_translations.py && .venv/bin/python manage.py compilemessages -l en --ignore=.venv
+(without --ignore=.venv, compilemessages also rewrites the .mo files of the installed packages).
+Every msgid must have its English here: `msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po`
+then reports no untranslated or fuzzy message (an entry missing here is left empty, or fuzzy as
+msgmerge guessed it).
 """
 
 import re
@@ -313,25 +317,251 @@ EN = {
     "帳票機能は準備中です（照会書の発送は申請の手続で記録できます）。": "Letters are not available yet (mailing can be recorded in the procedure).",
     "住民記録（参照のみ。変更は「基本4情報の変更」などの手続で行います）": "Register data (read-only; use the procedures to change it)",
     "住民の検索": "Find a resident",
+    "帳票の出力記録": "Letter output log",
+    "閲覧ログ": "Read log",
+    "住民IDは数字で入力してください。": "Enter the resident ID as a number.",
+    "%(earliest)sから%(latest)sまでの日付を入力してください。": "Enter a date from %(earliest)s to %(latest)s.",
+    "住民IDが大きすぎます。住民の画面に表示される番号を入力してください。": "The resident ID is too large. Enter the number shown on the resident's page.",
+    "終了日が開始日より前になっています。": "The end date is before the start date.",
+    "ページ番号が正しくないため、最初のページを表示しています。": "The page number is not valid: showing the first page.",
+    "これより古い記録は、開始日・終了日で期間を絞り込んで表示してください。": "For older records, narrow the period with the start and end dates.",
+    "再度印刷する理由": "Reason for printing again",
+    "中断した一括印刷の再実行": "Rerun of an interrupted batch print",
+    "通数": "Letters",
+    "印刷の状態": "Print status",
+    "PDF": "PDF",
+    "%(batch)s の印刷をもう一度受け付けました。": "Printing of %(batch)s has been queued again.",
+    "一括印刷の状況": "Batch print status",
+    "年は数字で指定してください": "the year must be a number",
+    "年は%(min)s年から%(max)s年までで指定してください": "the year must be from %(min)s to %(max)s",
+    "月は1から12まで、日は1から31までの数字で指定してください": "the month must be a number from 1 to 12 and the day from 1 to 31",
+    "数値が大きすぎます": "the number is too large",
+    "数字で指定してください": "the value must be a number",
+    "使用できない文字が含まれています": "it contains characters that cannot be used",
+    "条件が長すぎます": "the value is too long",
+    "ページ番号が範囲外です": "the page number is out of range",
+    "この条件は使用できません": "this condition is not allowed",
+    "絞り込みの条件「%(param)s」は使用できません（%(reason)s）。条件を外して一覧を表示しています。": "The filter “%(param)s” cannot be used (%(reason)s). The list is shown without it.",
+    "絞り込みの条件が正しくないため、条件を外して一覧を表示しています。": "The filter is not valid: the list is shown without it.",
+    "取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。": "Tick only when a procedure must be recorded outside counter hours (weekdays outside 9:00–17:30, weekends, public holidays, the New Year holidays). Supervisors will review it.",
+    "交付日が未来の日付になっています。": "The issue date is in the future.",
+    "交付日が生年月日より前になっています。": "The issue date is before the date of birth.",
+    "マイナンバーカードの交付は2016年1月からです。交付日を確認してください。": "My Number cards have been issued since January 2016. Check the issue date.",
+    "証明書に記録する氏名（代替文字がない場合のみ）": "Name to record in the certificate (only when a character has no substitute)",
+    "代替文字のない文字を含む場合に、その部分をかなにして氏名全体を入力します。": "When the name contains a character with no substitute, enter the whole name with that part in kana.",
+    "証明書に記録する住所（代替文字がない場合のみ）": "Address to record in the certificate (only when a character has no substitute)",
+    "代替文字のない文字を含む場合に、その部分をかなにして住所全体を入力します。": "When the address contains a character with no substitute, enter the whole address with that part in kana.",
+    "確認書類の発行日が未来の日付になっています。": "The issue date of the proof is in the future.",
+    "確認書類の発行日を確認してください（発行から3か月以内の書類が必要です）。": "Check the issue date of the proof (it must have been issued within the last 3 months).",
+    "生年月日が未来の日付になっています。": "The date of birth is in the future.",
+    "生年月日は1900年以降の日付を入力してください。": "Enter a date of birth in 1900 or later.",
+    "異動日が未来の日付になっています。": "The date of change is in the future.",
+    "異動日が生年月日より前になっています。": "The date of change is before the date of birth.",
+    "再印刷の理由": "Reason for reprinting",
+    "例: 印刷不良のため、封入時に汚損したため。前の版のPDFはそのまま保存されます。": "e.g. poor print quality, soiled while being enclosed. The PDF of the previous version is kept.",
+    "郵便の種類": "Mail class",
+    "簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9012）。": "Required for registered post and recorded delivery: 11 to 13 digits (e.g. 1234-5678-9012).",
+    "差出日時": "Posted at",
+    "空欄なら現在時刻": "Leave blank for the current time",
+    "返戻の内容（その他の場合）": "Details of the return (for “Other”)",
+    "返戻日": "Returned on",
+    "受理日時": "Received at",
+    "差出日": "Posting date",
+    "帳票の種類": "Letter kind",
+    "%(batch)s（%(count)d通）の印刷を受け付けました。": "Printing of %(batch)s (%(count)d letters) has been queued.",
+    "照会番号（QRコードの読取りも可）、お問い合わせ番号、氏名で検索": "Search by letter reference (or scan its QR code), tracking number or name",
+    "郵送": "Mailing",
+    "出力記録": "Output log",
+    "出力記録（直近20件）": "Output log (latest 20)",
+    "選択した照会書を一括印刷（差出票付き・1つのPDF）": "Print the selected inquiry letters as a batch (with the posting list, one PDF)",
+    "ログイン失敗の記録（ログイン制限の解除）": "Failed logins (lifting login locks)",
+    "ロック中": "Locked",
+    "ロックされていない": "Not locked",
+    "最後の失敗": "Last failure",
+    "ユーザー名": "Username",
+    "接続元アドレス": "Client address",
+    "失敗回数": "Failures",
+    "期限切れ（数えられません）": "Expired (no longer counted)",
+    "このアカウントはこの接続元からロック中": "This account is locked from this address",
+    "この接続元はすべてのアカウントでロック中": "This address is locked for all accounts",
+    "このアカウントはすべての接続元でロック中": "This account is locked from all addresses",
+    "あと%(n)d回でロック": "Failures left before the lock: %(n)d",
+    "選択したアカウントのログイン制限を解除（すべての接続元）": "Lift the login lock of the selected accounts (from all addresses)",
+    "ユーザー名のある行を選択してください。": "Select rows that have a username.",
+    "%(names)sのログイン制限を解除しました（失敗の記録 %(n)d 件を削除）。": "Lifted the login lock of %(names)s (%(n)d failure records deleted).",
+    "選択した接続元アドレスのログイン制限を解除（すべてのアカウント）": "Lift the login lock of the selected addresses (for all accounts)",
+    "接続元アドレスのある行を選択してください。": "Select rows that have a client address.",
+    "接続元 %(ips)s のログイン制限を解除しました（失敗の記録 %(n)d 件を削除）。": "Lifted the login lock of client address %(ips)s (%(n)d failure records deleted).",
+    "任意代理人の申請は即日処理できません。照会書兼回答書を本人の住民登録地へ転送不要の簡易書留で送付し、2回目の来庁で発行します。代理人の本人確認書類は1回目は任意です。": "An appointed proxy's application cannot be completed the same day. The inquiry and reply form goes to the resident's registered address by registered post, not to be forwarded, and the certificates are issued on the second visit. The proxy's identity document is optional on the first visit.",
+    "すべての項目を確認してください。代理人の本人確認書類は官公署発行の顔写真付きのもの（運転免許証、パスポートなど）に限ります。": "Check every item. The proxy's identity document must be an official photo ID (driving licence, passport etc.).",
+    "住民IDで検索（その住民を表示した閲覧）": "Search by resident ID (the reads that showed that resident)",
+    "表示した住民": "Residents shown",
+    "変更理由": "Reason for the change",
+    "氏名・カナ（ひらがな/カタカナ・全角/半角）、生年月日（1985-06-01、S60.6.1、昭和60年6月1日）、住所（泉町2丁目、吹田市千里山西…）。照会番号を読み取ると申請を開きます。": "Name or kana (hiragana/katakana, full- or half-width), date of birth (1985-06-01, S60.6.1, 昭和60年6月1日), address (泉町2丁目, 吹田市千里山西…). Scanning a letter reference opens its application.",
+    "この確認画面の内容では記録できません（入力内容が変わったか、別の職員の画面か、古い画面です）。内容を確かめて、もう一度「確認へ進む」から記録してください。": "This confirmation page cannot be recorded (the entries changed, it is another staff member's page, or it is out of date). Check the entries and record again from “Continue to confirmation”.",
+    "この画面は古いか無効です。内容を確かめて、もう一度記録してください。": "This page is out of date or not valid. Check the entries and record again.",
+    "本人または法定代理人による即日の発行です。任意代理人の場合は「代理人申請（1回目）」から受け付けてください。": "Same-day issuance for the resident or a legal representative. For an appointed proxy, start with “Appointed proxy: visit 1”.",
+    "新しい暗証番号は本人が端末で設定します。このシステムは暗証番号を受け取らず、記録もしません。": "The resident sets the new password at the terminal. This system neither receives nor records passwords.",
+    "紛失・毀損によるカードの再交付と同時に電子証明書を発行します。手数料は1種類200円、2種類同時でも200円です。": "Issues certificates together with a card reissued after loss or damage. The fee is 200 yen for one certificate, and 200 yen for both together.",
+    "氏名・生年月日・性別・住所のいずれかが変わると、署名用電子証明書は失効します。利用者証明用電子証明書は引き続き有効です。": "A change of name, date of birth, sex or address revokes the signing certificate. The user certificate stays valid.",
+    "暗証番号を設定しない顔認証のみのカード": "A card for face authentication only, with no PIN set",
+    "有効期限は交付日より後の日付にしてください。": "The expiry date must be after the issue date.",
+    "この住民には既に有効なカードがあります。": "This resident already has a valid card.",
+    "氏名の代替文字の位置": "Positions of substitute characters in the name",
+    "住所の代替文字の位置": "Positions of substitute characters in the address",
+    "このカードには同じ種類の有効な電子証明書が既にあります。": "This card already has a valid certificate of the same kind.",
+    "有効期限は発行日より後の日付にしてください。": "The expiry date must be after the date of issue.",
+    "失効した証明書には失効日時が必要です（有効な証明書には不要です）。": "A revoked certificate needs the time of revocation (a certificate that is not revoked has none).",
+    "戸籍謄本・登記事項証明書など（3か月以内）": "Family register copy, registry certificate etc. (within 3 months)",
+    "手数料は0円または200円です。": "The fee is 0 or 200 yen.",
+    "照会書送付依頼書受理": "Request for the inquiry letter received",
+    "本人のマイナンバーカード確認": "Resident's My Number card checked",
+    "代理人の顔写真付き本人確認書類確認": "Proxy's photo ID checked",
+    "回答書欄記入済": "Reply section filled in",
+    "委任状欄記入済": "Power of attorney filled in",
+    "封筒に封入・割印あり": "Sealed in the envelope with a seal across the flap",
+    "新規発行申請書あり": "Application form for new issuance present",
+    "接続元": "Client address",
+    "URL": "URL",
+    "検索条件": "Search query",
+    "表示した住民の数": "Number of residents shown",
+    "閲覧ログの住民": "Read log resident",
+    "受付トークン": "Submission token",
+    "記録へのリンク": "Link to the record",
+    "手続の送信": "Procedure submission",
+    "中断": "Interrupted",
+    "特定記録": "Recorded delivery",
+    "普通": "Ordinary mail",
+    "印刷待ち": "Waiting to print",
+    "印刷中": "Printing",
+    "印刷済み": "Printed",
+    "印刷できませんでした": "Printing failed",
+    "同日内の番号": "Number within the day",
+    "作成日時": "Created at",
+    "作成者": "Created by",
+    "印刷日時": "Printed at",
+    "印刷者": "Printed by",
+    "一括印刷PDF": "Batch PDF",
+    "SHA-256": "SHA-256",
+    "ページ数": "Pages",
+    "印刷できなかった理由": "Why printing failed",
+    "印刷の試行回数": "Print attempts",
+    "印刷の開始日時": "Printing started at",
+    "印刷の終了日時": "Printing finished at",
+    "印刷の受付番号": "Print request number",
+    "印刷タスクのID": "Print task ID",
+    "差出（一括郵送）": "Mailing batch",
+    "印刷済みの差出にはPDFが必要です。": "A printed mailing batch needs a PDF.",
+    "電子証明書照会書送付依頼書": "Request to send the certificate inquiry letter",
+    "電子証明書の有効期限のお知らせ": "Certificate expiry notice",
+    "照会番号（版を除く）": "Letter reference (without version)",
+    "版": "Version",
+    "前の版": "Previous version",
+    "最新版": "Latest version",
+    "作成・再印刷の理由": "Reason for creating / reprinting",
+    "簡易書留・特定記録の引受番号（例: 1234-5678-9012）。ハイフンは自動で除かれます。": "The tracking number of registered post or recorded delivery (e.g. 1234-5678-9012). Hyphens are removed automatically.",
+    "一括印刷PDFの開始ページ": "First page in the batch PDF",
+    "返戻の備考": "Return note",
+    "帳票（照会書など）": "Letter (inquiry letters etc.)",
+    "電子証明書交付記録簿を閲覧できる": "Can view the certificate issuance ledger",
+    "このお問い合わせ番号は既に別の郵便物に使われています。": "This tracking number is already used for another item of mail.",
+    "返戻には差出日時と返戻理由が必要です。": "A return needs the posting time and a return reason.",
+    "回答書は差出済みで返戻されていない照会書についてのみ受理できます。": "A reply can be received only for an inquiry letter that was posted and not returned.",
+    "プレビュー": "Preview",
+    "ダウンロード": "Download",
+    "一括印刷": "Batch print",
+    "住民票の文字のまま。姓と名の間は全角スペース。": "Exactly as in the residence record, with a full-width space between surname and given name.",
+    "例: 564-8550": "e.g. 564-8550",
+    "例: 大阪府吹田市泉町": "e.g. 大阪府吹田市泉町",
+    "例: 1丁目3番40号": "e.g. 1丁目3番40号",
+    "外国人住民のみ。日本人は空欄。": "Foreign residents only; blank for Japanese nationals.",
+    "氏名は必須です。": "The name is required.",
+    "郵便番号は 564-8550 の形式で入力してください。": "Enter the postal code in the form 564-8550.",
+    "Django site admin": "Django site admin",
+    "Django administration": "Django administration",
+    "History": "History",
+    "View on site": "View on site",
+    "やまだ / ﾔﾏﾀﾞ / 山田花子 / 1985-06-01 / S60.6.1 / 泉町2丁目 / 照会番号": "やまだ / ﾔﾏﾀﾞ / 山田花子 / 1985-06-01 / S60.6.1 / 泉町2丁目 / letter reference",
+    "Home": "Home",
+    "同じ手続をもう一度送信したため、何も記録していません。": "The same procedure was submitted again, so nothing was recorded.",
+    "記録日時": "Recorded at",
+    "試行回数": "Attempts",
+    "ページ（差出票を含む）": " pages (posting list included)",
+    "印刷の進み具合": "Print progress",
+    "印刷の順番を待っています（受付から%(seconds)s秒）。": "Waiting for its turn to print (%(seconds)s seconds since queued).",
+    "%(count)s通のPDFを作成しています（開始から%(seconds)s秒）。": "Creating the PDF of %(count)s letters (%(seconds)s seconds since it started).",
+    "この画面は自動で更新されます。閉じても印刷は続きます。": "This page refreshes itself. Printing goes on if you close it.",
+    "PDFを作成しました。ダウンロードして印刷してください。": "The PDF is ready. Download it and print it.",
+    "差出票付きPDFをダウンロード": "Download the PDF with the posting list",
+    "印刷できませんでした。": "Printing failed.",
+    "この差出の%(count)s通の照会書はすべてこの差出に残っています。もう一度印刷しても、同じ照会書が別の差出で二重に印刷されることはありません。": "All %(count)s inquiry letters of this batch are still in it. Printing again never prints the same letters a second time in another batch.",
+    "再度印刷する": "Print again",
+    "差出の詳細（照会書の一覧）": "Batch details (its inquiry letters)",
+    "帳票の一覧へ": "To the list of letters",
+    "印刷が終わっていない差出（一括印刷）": "Mailing batches not yet printed",
+    "画面を開いて「再度印刷する」を押してください": "open its page and press “Print again”",
+    "差出（一括印刷）の一覧": "Mailing batches (batch printing)",
+    "戻る": "Back",
+    "印刷する照会書はありません。": "There are no inquiry letters to print.",
+    "履歴に記録されます。": "Recorded in the history.",
+    "更新可能期間中": "In the renewal window",
+    "この手続は既に記録されています。": "This procedure has already been recorded.",
+    "印刷の受付日時": "Print queued at",
+    "記録を開く": "Open the record",
+    "ホーム": "Home",
+    "開始": "Started",
+    "終了": "Finished",
+    "通": " letters",
 }
 
 
+def _unquote(lines: list[str]) -> str:
+    """The text of a msgid/msgstr written over one or more quoted lines."""
+    text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def _fill_entry(entry: str) -> tuple[str, bool]:
+    """One catalogue entry with its English from EN (fuzzy flag and previous msgid dropped), and
+    whether EN had it. Entries EN lacks and plural ones are left as they are (still fuzzy or empty,
+    so that ``msgfmt --statistics`` counts them)."""
+    lines = entry.split("\n")
+    keys = [i for i, line in enumerate(lines) if line.startswith(("msgid ", "msgid_plural ", "msgstr"))]
+    if not keys or any(lines[i].startswith(("msgid_plural ", "msgstr[")) for i in keys):
+        return entry, False
+    msgid_at, msgstr_at = keys[0], keys[1]
+    msgid = _unquote(lines[msgid_at:msgstr_at])
+    english = EN.get(msgid)
+    if msgid and english is None:
+        return entry, False
+    comments = []
+    for line in lines[:msgid_at]:
+        if line.startswith("#|"):
+            continue  # the previous msgid of a fuzzy match
+        if line.startswith("#,"):
+            flags = [flag.strip() for flag in line[2:].split(",") if flag.strip() != "fuzzy"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags)
+        comments.append(line)
+    if not msgid:  # the header: makemessages marks a new one fuzzy
+        return "\n".join([*comments, *lines[msgid_at:]]), False
+    return "\n".join([*comments, *lines[msgid_at:msgstr_at], "msgstr " + _quote(english)]), True
+
+
 def fill(po_path: Path) -> int:
+    """Write EN into the catalogue; the number of entries filled."""
     text = po_path.read_text(encoding="utf-8")
+    entries = text.rstrip("\n").split("\n\n")
     count = 0
-
-    def repl(m):
-        nonlocal count
-        msgid = m.group(1)
-        english = EN.get(msgid.encode().decode("unicode_escape") if "\\" in msgid else msgid)
-        if english is None:
-            return m.group(0)
-        count += 1
-        return f'msgid "{msgid}"\nmsgstr "{english.replace(chr(34), chr(92) + chr(34))}"'
-
-    text = re.sub(r'^msgid "(.+)"\nmsgstr ""$', repl, text, flags=re.M)
-    text = text.replace("#, fuzzy\n", "", 1)
-    po_path.write_text(text, encoding="utf-8")
+    for index, entry in enumerate(entries):
+        entries[index], filled = _fill_entry(entry)
+        count += filled
+    po_path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
     return count
 
 

@@ -33,6 +33,15 @@ class SafeHistoryIdsMixin(ReadLogMixin):
         self.log_history_read(request, response, unquote(object_id), "history")
         return response
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (match.url_name or "").endswith("_simple_history"):
+            # A version is shown, never edited: its fields as text, not as inputs.
+            editable = [f.name for f in self.model._meta.get_fields() if getattr(f, "editable", False)]
+            return tuple(dict.fromkeys([*fields, *editable]))
+        return fields
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """One version of a record, read-only. django-simple-history saves the live record when this
         page's form is POSTed back (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), a write

@@ -636,3 +636,19 @@ def test_counter_staff_cannot_change_offices_or_assignments(world, clerk):
     )
     assert response.status_code == 403
     assert records(snapshot()) == records(before)
+
+
+def test_a_history_version_is_shown_as_text_not_as_inputs(db, supervisor):
+    from django.test import Client
+
+    from jpki.models import Office
+
+    office = Office.objects.first()
+    version = office.history.first()
+    client = Client()
+    client.force_login(supervisor)
+    response = client.get(f"/admin/jpki/office/{office.pk}/history/{version.history_id}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert office.name in body
+    assert 'name="name"' not in body and 'name="code"' not in body

@@ -52,9 +52,7 @@ class ServiceForm(forms.ModelForm):
     actor = None  # the acting user, set by ServiceFormAdmin.get_form
     service_fields: tuple[str, ...] = ()
     error_aliases = {"reason": "change_reason"}
-
-    def service(self, **kwargs):
-        raise NotImplementedError
+    # Each subclass defines ``service(self, **kwargs)``: the one service that records this form.
 
     def service_kwargs(self, instance) -> dict:
         """The service's arguments: the form's values, the record's own for fields not on the form."""

@@ -11,7 +11,7 @@ PORT ?= 8000
 export PYTHON PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-test lint lock test-sqlite test-postgres smoke postgres backup restore clean
+.PHONY: help run test install install-test lint lock test-sqlite test-postgres smoke postgres backup restore clean mutation
 
 help:
 	@echo "make run            install, migrate, demo city, login, server on http://127.0.0.1:$(PORT)/admin/"
@@ -19,6 +19,7 @@ help:
 	@echo "make install        system packages + .venv from requirements.txt (no server)"
 	@echo "make lint           ruff check and ruff format --check of the whole tree"
 	@echo "make lock           rewrite requirements*.txt from pyproject.toml (UPGRADE=1: newest allowed versions)"
+	@echo "make mutation       mutation testing of the rule modules (mutmut): score per module, tests/mutation/"
 	@echo "make test-sqlite    pytest on SQLite only, with coverage (PYTEST_ARGS='...' for extra arguments)"
 	@echo "make test-postgres  start PostgreSQL, pytest on it"
 	@echo "make smoke          gunicorn + whitenoise smoke test against PostgreSQL"
@@ -46,6 +47,12 @@ lint:
 lock:
 	bash .ci/venv test
 	bash .ci/lock
+
+# Mutation testing of the pure rule modules, each against its own tests, with one worker (slow:
+# minutes, not seconds; not part of `make test`). Records the scores in tests/mutation/.
+mutation:
+	bash .ci/venv test
+	bash .ci/mutation
 
 # Coverage of the SQLite run (configured in pyproject.toml); its data file lives in a temporary
 # directory, removed afterwards: the report is the table pytest-cov prints.

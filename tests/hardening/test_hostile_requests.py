@@ -260,7 +260,7 @@ def test_hostile_values_in_every_workflow_form(world, clerk, counter_open):
             return data
 
         @settings(
-            max_examples=12,
+            max_examples=50,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

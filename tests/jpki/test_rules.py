@@ -1,7 +1,9 @@
 """Table tests for jpki.rules (pure functions, no database)."""
 
 import ast
-from datetime import UTC, date, datetime, timedelta, timezone
+import os
+import time as time_module
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -88,6 +90,13 @@ def test_nth_birthday_after_rejects_bad_input(day, birth, n):
         nth_birthday_after(day, birth, n)
 
 
+def test_nth_birthday_after_says_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^n must be at least 1, got 0$"):
+        nth_birthday_after(D(2026, 1, 1), D(1985, 6, 1), 0)
+    with pytest.raises(ValueError, match=r"^day 1980-01-01 is before the birth date 1985-06-01$"):
+        nth_birthday_after(D(1980, 1, 1), D(1985, 6, 1), 5)
+
+
 # ---------------------------------------------------------------------------
 # age_on
 # ---------------------------------------------------------------------------
@@ -112,7 +121,7 @@ def test_age_on(birth, day, expected):
 
 
 def test_age_on_before_birth_raises():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^day 2000-01-01 is before the birth date 2000-01-02$"):
         age_on(D(2000, 1, 2), D(2000, 1, 1))
 
 
@@ -256,11 +265,14 @@ def test_certificate_state(expires_on, day, expected):
     assert certificate_state(expires_on, day) == expected
 
 
-def test_certificate_state_follows_window_not_soon_days():
-    # 2031-03-02 is 91 days before 2031-06-01: inside the 3-month window
-    assert (D(2031, 6, 1) - D(2031, 3, 2)).days == 91
-    assert certificate_state(D(2031, 6, 1), D(2031, 3, 2), soon_days=90) == "renewal_window"
-    assert certificate_state(D(2031, 6, 1), D(2031, 3, 1), soon_days=120) == "valid"
+@pytest.mark.parametrize("soon_days", [0, 30, 90, 91, 92, 120, 365])
+def test_certificate_state_follows_window_not_soon_days(soon_days):
+    # The window of 2031-06-01 opens on 2031-03-02, 91 days before: a 90-day count would call that
+    # day "valid" and a 120-day count would put 2031-03-01 inside. soon_days changes neither.
+    assert renewal_window(D(2031, 6, 1))[0] == D(2031, 6, 1) - timedelta(days=91)
+    assert certificate_state(D(2031, 6, 1), D(2031, 3, 2), soon_days=soon_days) == "renewal_window"
+    assert certificate_state(D(2031, 6, 1), D(2031, 3, 1), soon_days=soon_days) == "valid"
+    assert certificate_state(D(2031, 6, 1), D(2031, 6, 2), soon_days=soon_days) == "expired"
 
 
 # ---------------------------------------------------------------------------
@@ -390,9 +402,98 @@ def test_counter_is_open(moment, expected):
     assert counter_is_open(moment) is expected
 
 
+# A week without holidays: open Monday to Friday, closed on the weekend.
+ORDINARY_WEEK = [
+    (D(2026, 11, 30), "Monday", True),
+    (D(2026, 12, 1), "Tuesday", True),
+    (D(2026, 12, 2), "Wednesday", True),
+    (D(2026, 12, 3), "Thursday", True),
+    (D(2026, 12, 4), "Friday", True),
+    (D(2026, 12, 5), "Saturday", False),
+    (D(2026, 12, 6), "Sunday", False),
+]
+
+
+@pytest.mark.parametrize(("day", "weekday", "open_"), ORDINARY_WEEK, ids=[row[1] for row in ORDINARY_WEEK])
+def test_every_weekday(day, weekday, open_):
+    assert day.weekday() == [row[1] for row in ORDINARY_WEEK].index(weekday)  # the table is right
+    assert is_counter_day(day) is open_
+    assert counter_is_open(tokyo(day.year, day.month, day.day, 9, 0)) is open_
+    assert counter_is_open(tokyo(day.year, day.month, day.day, 17, 29)) is open_
+    assert counter_is_open(tokyo(day.year, day.month, day.day, 17, 30)) is False
+    assert next_counter_day(day) == (day if open_ else D(2026, 12, 7))
+
+
 def test_counter_is_open_rejects_naive_datetime():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^counter_is_open needs an aware datetime, got a naive one$"):
         counter_is_open(datetime(2026, 11, 25, 10, 5))
+
+
+class NoOffset(tzinfo):
+    """A time zone that knows no UTC offset: datetimes with it are naive (Python's definition)."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
+
+    def tzname(self, dt):
+        return None
+
+
+def test_counter_is_open_treats_a_time_zone_without_offset_as_naive():
+    moment = datetime(2026, 11, 25, 10, 5, tzinfo=NoOffset())
+    assert moment.tzinfo is not None and moment.utcoffset() is None
+    with pytest.raises(ValueError, match="naive"):
+        counter_is_open(moment)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # fixed offsets (datetime.timezone), not only named zones
+        (datetime(2026, 11, 25, 9, 0, tzinfo=timezone(timedelta(hours=9))), True),  # JST as a fixed offset
+        (datetime(2026, 11, 25, 8, 59, tzinfo=timezone(timedelta(hours=9))), False),
+        (datetime(2026, 11, 25, 17, 30, tzinfo=timezone(timedelta(hours=9))), False),
+        (datetime(2026, 11, 25, 14, 30, tzinfo=timezone(timedelta(hours=14))), True),  # 09:30 JST
+        (datetime(2026, 11, 24, 12, 0, tzinfo=timezone(timedelta(hours=-12))), True),  # Wed 09:00 JST
+        (datetime(2026, 11, 24, 11, 59, tzinfo=timezone(timedelta(hours=-12))), False),  # Wed 08:59 JST
+        (datetime(2026, 11, 24, 22, 0, tzinfo=timezone(timedelta(hours=-2, minutes=-30))), True),  # Wed 09:30 JST
+        (datetime(2026, 11, 25, 0, 30, tzinfo=timezone(timedelta(hours=-8))), False),  # Wed 17:30 JST
+    ],
+)
+def test_counter_is_open_with_fixed_offsets(moment, expected):
+    assert counter_is_open(moment) is expected
+
+
+@pytest.fixture
+def process_time_zone_new_york():
+    """The process's local time zone set to New York for one test (Django sets it to Tokyo)."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time_module.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time_module.tzset()
+
+
+@pytest.mark.usefixtures("process_time_zone_new_york")
+def test_counter_hours_are_tokyo_hours_whatever_the_process_time_zone():
+    assert datetime(2026, 11, 25, 10, 5).astimezone().utcoffset() == timedelta(hours=-5)  # the fixture works
+    assert counter_is_open(tokyo(2026, 11, 25, 9, 0)) is True
+    assert counter_is_open(tokyo(2026, 11, 25, 17, 30)) is False
+    assert counter_is_open(datetime(2026, 11, 25, 0, 0, tzinfo=UTC)) is True  # 09:00 JST
+    assert counter_is_open(datetime(2026, 11, 24, 23, 59, tzinfo=UTC)) is False  # 08:59 JST
+
+
+@pytest.mark.parametrize("moment", [D(2026, 11, 25), "2026-11-25T10:05:00+09:00", 1764032700])
+def test_counter_is_open_wants_a_datetime(moment):
+    with pytest.raises(TypeError, match=rf"^expected a datetime, got {type(moment).__name__}$"):
+        counter_is_open(moment)
 
 
 @pytest.mark.parametrize(
@@ -455,11 +556,18 @@ def test_next_counter_day(day, expected):
         (["student_id", "employee_id", "patient_card"], False),
         (["patient_card", "driving_licence"], True),  # A is enough anyway
         (["library_card", "health_insurance_card"], False),  # unknown kinds count for nothing
-        (iter(["health_insurance_card", "bank_card"]), True),  # any iterable
+        (["health_insurance_card", "health_insurance_card"], True),  # two cards of one B-1 kind
     ],
 )
 def test_identity_documents_sufficient(kinds, expected):
     assert identity_documents_sufficient(kinds) is expected
+
+
+@pytest.mark.parametrize("make", [tuple, set, iter, lambda kinds: (kind for kind in kinds)])
+def test_identity_documents_sufficient_takes_any_iterable(make):
+    # (built inside the test: an iterator in the parameter table would be used up by its first run)
+    assert identity_documents_sufficient(make(["health_insurance_card", "bank_card"])) is True
+    assert identity_documents_sufficient(make(["student_id", "bank_card"])) is False
 
 
 @pytest.mark.parametrize(

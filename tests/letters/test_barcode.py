@@ -159,6 +159,68 @@ def test_kanji_numerals(after_town, expected):
     assert address_number(after_town) == expected
 
 
+# Every kanji numeral (補足1) with its value, old forms (大字) included.
+KANJI_DIGITS = [
+    ("〇", 0), ("零", 0), ("一", 1), ("壱", 1), ("二", 2), ("弐", 2), ("三", 3), ("参", 3),
+    ("四", 4), ("五", 5), ("六", 6), ("七", 7), ("八", 8), ("九", 9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kanji", "value"), KANJI_DIGITS)
+def test_every_kanji_digit_in_every_position(kanji, value):
+    assert address_number(f"{kanji}丁目") == f"{value}"  # alone (八丁目 -> 8)
+    assert address_number(f"{kanji}丁目{kanji}番{kanji}号") == f"{value}-{value}-{value}"
+    assert address_number(f"{kanji}一一号") == f"{value}11"  # first of a digit string
+    assert address_number(f"一{kanji}一号") == f"1{value}1"  # middle (一〇三 -> 103)
+    assert address_number(f"一一{kanji}号") == f"11{value}"  # last
+    assert address_number(f"百{kanji}番") == f"{100 + value}"  # units digit after a unit
+    if value == 0:
+        assert address_number(f"千{kanji}三番地") == "1003"  # a zero holding a place under 千
+    else:
+        assert address_number(f"{kanji}十番") == f"{value * 10}"  # tens
+        assert address_number(f"{kanji}百番地") == f"{value * 100}"  # hundreds
+        assert address_number(f"{kanji}千番地") == f"{value * 1000}"  # thousands
+        assert address_number(f"{kanji}千{kanji}百{kanji}十{kanji}番地") == f"{value * 1111}"
+
+
+@pytest.mark.parametrize(
+    ("after_town", "expected"),
+    [
+        ("十番", "10"),
+        ("拾番", "10"),  # the old form of 十
+        ("百番地", "100"),
+        ("千番地", "1000"),
+        ("十八番", "18"),
+        ("百十番地", "110"),  # units right after each other: 百 then 十
+        ("千百十一番", "1111"),
+        ("二千〇三番地", "2003"),
+        ("千零三番", "1003"),
+    ],
+)
+def test_kanji_units(after_town, expected):
+    assert address_number(after_town) == expected
+
+
+@pytest.mark.parametrize(
+    ("after_town", "expected"),
+    [
+        ("八丁目", "8"),
+        ("八丁", "8"),
+        ("八番地", "8"),
+        ("八番", "8"),
+        ("八号", "8"),
+        ("第八地割", "8"),
+        ("八線", "8"),
+        ("八の三号", "8-3"),
+        ("八ノ三号", "8-3"),
+        ("八階", ""),  # not a marker: the numeral is dropped like any kanji
+        ("八", ""),
+    ],
+)
+def test_every_marker_after_a_kanji_numeral(after_town, expected):
+    assert address_number(after_town) == expected
+
+
 @pytest.mark.parametrize(
     ("after_town", "expected"),
     [
@@ -174,6 +236,13 @@ def test_kanji_numerals(after_town, expected):
         ("", ""),
         ("郵便ビル", ""),
         ("１－３－２　Ａ棟", "1-3-2A"),  # full-width letter, hyphen before a letter removed
+        ("1･2", "12"),  # half-width ･ is a ・: removed like it
+        ("1＆2／3．4", "1234"),  # full-width & / . removed too
+        ("0丁目12番", "0-12"),  # an address number may start with 0
+        ("3丁目05番", "3-05"),
+        ("05-3", "05-3"),
+        ("1_2", "1-2"),  # symbols become hyphens, whichever their code point
+        ("1＿2^3[4]5`6", "1-2-3-4-5-6"),  # (those between Z and a included)
     ],
 )
 def test_normalisation(after_town, expected):
@@ -193,10 +262,23 @@ def test_normalisation(after_town, expected):
         ("5-6 10F 1001", "5-6-10-1001"),  # floor F followed by more data
         ("5-6 F棟10", "5-6F10"),  # F not after a digit is an ordinary letter
         ("5-6 2FA", "5-6-2"),  # "FA" is a run of letters, not a floor F
+        ("5-6 9F", "5-6-9"),  # any digit before the F makes it a floor
+        ("5-6 95F", "5-6-95"),
+        ("5-6 0F", "5-6-0"),
+        ("5-6 ：F棟", "5-6F"),  # after a symbol it is a letter (only a digit makes a floor)
+        ("5-6 @F棟", "5-6F"),
+        ("X棟101", "X101"),  # a letter at the start stays
+        ("1-2 X", "1-2X"),  # and at the end
     ],
 )
 def test_letters(after_town, expected):
     assert address_number(after_town) == expected
+
+
+@pytest.mark.parametrize("lower", "abcdefghijklmnopqrstuvwxyz")
+def test_every_lower_case_letter_is_upper_cased(lower):
+    assert address_number(f"1-2 {lower}棟") == f"1-2{lower.upper()}"
+    assert address_number(f"1-2 {chr(ord(lower) + 0xFEE0)}棟") == f"1-2{lower.upper()}"  # full width
 
 
 @pytest.mark.parametrize(
@@ -275,10 +357,11 @@ def test_check_digit(data, expected):
 
 
 def test_check_digit_rejects_unknown_characters():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^not a customer barcode character: 'A'$"):
         check_digit(["1", "A"])
 
 
+@settings(deadline=None)  # correctness, not speed: a loaded machine must not fail it
 @given(st.lists(st.sampled_from(sorted(CHECK_VALUES)), min_size=20, max_size=20))
 def test_check_digit_makes_the_sum_a_multiple_of_19(data):
     digit = check_digit(data)
@@ -288,7 +371,7 @@ def test_check_digit_makes_the_sum_a_multiple_of_19(data):
 _ADDRESS_ALPHABET = list("0123456789-ABCFKZabf丁目番地号のノ一二三十百郵便ビル棟室 　－ー‐&./・１２Ａｂ")
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     postal_code=st.from_regex(r"[0-9]{5}(0[1-9]|[1-9][0-9])", fullmatch=True),
     after_town=st.text(alphabet=_ADDRESS_ALPHABET, max_size=40),
@@ -331,20 +414,42 @@ def test_is_representative_postal_code(postal_code, after_town, expected):
 def test_no_barcode_for_a_representative_postal_code():
     with pytest.raises(RepresentativePostalCodeError):
         customer_barcode("100-0000", "1丁目3番2号")
-    with pytest.raises(ValueError, match="representative"):
+    with pytest.raises(
+        ValueError, match=r"^564-0000 is a representative postal code \(代表の郵便番号\): no customer barcode$"
+    ):
         customer_barcode("5640000", "泉町1丁目3番40号")
+    # the list line 「以下に掲載がない場合」 leaked into the address: no barcode either
+    with pytest.raises(RepresentativePostalCodeError, match=r"^100-0013 is a representative"):
+        customer_barcode("100-0013", "以下に掲載がない場合")
 
 
 @pytest.mark.parametrize("postal_code", ["", "100-001", "10000134", "abc-defg", "1000-013", "100_0013", "12345６"])
 def test_invalid_postal_code(postal_code):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^not a 7-digit postal code: '{postal_code}'$"):
         customer_barcode(postal_code, "1丁目")
     with pytest.raises(ValueError):
         is_representative_postal_code(postal_code, "1丁目")
 
 
+@pytest.mark.parametrize("postal_code", [None, 1000013, ["100", "0013"]])
+def test_a_postal_code_must_be_text(postal_code):
+    with pytest.raises(ValueError, match=rf"^postal code must be a string, got {type(postal_code).__name__}$"):
+        normalize_postal_code(postal_code)
+
+
 @pytest.mark.parametrize(
-    "postal_code", ["1000013", "100-0013", "〒100-0013", "１００－００１３", "100ー0013", " 100-0013 "]
+    "postal_code",
+    [
+        "1000013",
+        "100-0013",
+        "〒100-0013",
+        "１００－００１３",
+        "100ー0013",
+        " 100-0013 ",
+        "100 0013",
+        "〒 100 - 0013",
+        "〒１００　００１３",
+    ],
 )
 def test_postal_code_spellings(postal_code):
     assert normalize_postal_code(postal_code) == "1000013"
@@ -377,16 +482,42 @@ def _rects(svg: str) -> tuple[ET.Element, list[dict[str, float]]]:
     return root, rects
 
 
+# Manual p12 at 10 pt, in mm: (top, height) of each bar kind; the timing zone is the middle third.
+_BAR_GEOMETRY = {LONG: (0.0, 3.6), UPPER: (0.0, 2.4), LOWER: (1.2, 2.4), TIMING: (1.2, 1.2)}
+
+
 def _decode(rects: list[dict[str, float]], point_size: float = 10.0) -> list[str]:
-    unit = 1.2 * point_size / 10
-    kinds = {(0, 3): LONG, (0, 2): UPPER, (1, 2): LOWER, (1, 1): TIMING}
-    return [kinds[(round(r["y"] / unit), round(r["height"] / unit))] for r in rects]
+    """The bar kinds, read from each bar's exact top and height (a bar 0.1 mm off is no bar)."""
+    scale = point_size / 10
+    kinds = []
+    for rect in rects:
+        found = [
+            kind
+            for kind, (top, height) in _BAR_GEOMETRY.items()
+            if abs(rect["y"] - top * scale) < 1e-6 and abs(rect["height"] - height * scale) < 1e-6
+        ]
+        assert len(found) == 1, f"the bar at x={rect['x']} (y={rect['y']}, height={rect['height']}) is no bar kind"
+        kinds.append(found[0])
+    return kinds
 
 
 def test_svg_has_67_bars_at_the_manuals_dimensions():
     chars = customer_barcode("100-0013", "1丁目3番2号 郵便プラザ503室")
-    root, rects = _rects(customer_barcode_svg(chars))
+    svg = customer_barcode_svg(chars)
+    root, rects = _rects(svg)
     assert len(rects) == 2 + 63 + 2
+    # the markup itself: start code (long, lower), then the "1" (long, long, timing), numbers in mm
+    assert svg.startswith(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="79.8mm" height="3.6mm" viewBox="0 0 79.8 3.6" role="img" '
+    )
+    assert (
+        '<g fill="#000"><rect x="0" y="0" width="0.6" height="3.6"/><rect x="1.2" y="1.2" width="0.6" height="2.4"/>'
+        '<rect x="2.4" y="0" width="0.6" height="3.6"/><rect x="3.6" y="0" width="0.6" height="3.6"/>'
+        '<rect x="4.8" y="1.2" width="0.6" height="1.2"/>'
+    ) in svg
+    assert svg.endswith('<rect x="79.2" y="0" width="0.6" height="3.6"/></g></svg>')
+    group = root.find(f"{_SVG}g")
+    assert group.text is None and all(rect.tail is None for rect in group)  # bars only, nothing between
     assert root.get("width") == "79.8mm"  # 66 pitches of 1.2 mm + one bar of 0.6 mm
     assert root.get("height") == "3.6mm"
     assert root.get("viewBox") == "0 0 79.8 3.6"
@@ -411,27 +542,41 @@ def test_svg_scales_with_point_size(point_size, width, height):
     chars = customer_barcode("100-0013", "1-3-2")
     root, rects = _rects(customer_barcode_svg(chars, point_size=point_size))
     assert (root.get("width"), root.get("height")) == (width, height)
-    assert rects[1]["x"] == pytest.approx(1.2 * point_size / 10)
-    assert rects[0]["width"] == pytest.approx(0.6 * point_size / 10)
+    assert [r["x"] for r in rects] == pytest.approx([i * 1.2 * point_size / 10 for i in range(67)])
+    assert [r["width"] for r in rects] == pytest.approx([0.6 * point_size / 10] * 67)
     assert _decode(rects, point_size) == bars_of(chars)
 
 
 @pytest.mark.parametrize("point_size", [7.9, 11.6, 0])
 def test_svg_rejects_point_sizes_outside_8_to_11_5(point_size):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^point size must be 8.0-11.5, got {point_size}$"):
         customer_barcode_svg(customer_barcode("100-0013", "1"), point_size=point_size)
 
 
-def test_svg_rejects_bad_characters():
-    good = customer_barcode("100-0013", "1丁目3番2号")
-    with pytest.raises(ValueError):
-        customer_barcode_svg(good[:20])  # too short
-    with pytest.raises(ValueError):
-        customer_barcode_svg([*good[:20], "CC1" if good[20] != "CC1" else "CC2"])  # wrong check digit
-    with pytest.raises(ValueError):
-        customer_barcode_svg([*good[:10], "A", *good[11:]])  # not a barcode character
-    with pytest.raises(ValueError):
-        customer_barcode_svg("".join(good))  # a string, not a list of characters
+@pytest.mark.parametrize("point_size", [8, 11.5])
+def test_svg_accepts_the_limits(point_size):
+    assert customer_barcode_svg(customer_barcode("100-0013", "1"), point_size=point_size).startswith("<svg")
+
+
+_GOOD = ["1", "0", "0", "0", "0", "1", "3", "1", "-", "3", "-", "2", *["CC4"] * 8, "9"]  # 100-0013 1丁目3番2号
+_NOT_A_POSTAL_CODE = ["-", *_GOOD[1:20], "0"]  # "-" (10) for the "1" (1): check digit 9 -> 0, still right
+
+
+@pytest.mark.parametrize(
+    ("chars", "message"),
+    [
+        (_GOOD[:20], r"^expected 21 barcode characters, got \["),  # too short
+        ([*_GOOD, "0"], r"^expected 21 barcode characters, got \["),  # too long (a "0" keeps the check sum)
+        ("".join(_GOOD), r"^expected 21 barcode characters, got '"),  # a string, not a list of characters
+        ([*_GOOD[:10], "A", *_GOOD[11:]], r"^not customer barcode characters: \['A'\]$"),
+        (_NOT_A_POSTAL_CODE, r"^the first 7 characters must be the postal code$"),
+        ([*_GOOD[:20], "CC2"], r"^wrong check digit in \["),
+    ],
+)
+def test_svg_rejects_bad_characters(chars, message):
+    assert customer_barcode("100-0013", "1丁目3番2号") == _GOOD
+    with pytest.raises(ValueError, match=message):
+        customer_barcode_svg(chars)
 
 
 def test_svg_label_names_the_characters():

@@ -133,6 +133,33 @@ def test_check_text_reports_each_unsupported_character():
     ]
 
 
+def test_the_message_staff_see_is_exact():
+    with pytest.raises(ValidationError) as excinfo:
+        substitute_characters("\U00029e3d田\u00a0子\u0301", table=TABLE)
+    assert excinfo.value.code == "no_substitute"
+    assert excinfo.value.messages == [
+        "次の文字は電子証明書に使用できず、代替文字がありません: "
+        "\U00029e3d(1文字目)、U+00A0(3文字目)、U+0301(5文字目)。かな表記を入力してください。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("char", "shown_as"),
+    [
+        ("\U00029e3d", "\U00029e3d"),  # a visible character is shown as itself
+        ("\x07", "U+0007"),  # control (C)
+        ("\u00a0", "U+00A0"),  # NO-BREAK SPACE (Z): invisible
+        ("\u2028", "U+2028"),  # LINE SEPARATOR (Z)
+        ("\u0301", "U+0301"),  # COMBINING ACUTE ACCENT (M): would sit on its neighbour
+        ("\u20dd", "U+20DD"),  # COMBINING ENCLOSING CIRCLE (M)
+    ],
+)
+def test_a_character_without_substitute_is_named_so_that_staff_can_see_it(char, shown_as):
+    with pytest.raises(ValidationError) as excinfo:
+        substitute_characters(f"山{char}", table=TABLE)
+    assert f": {shown_as}(2文字目)。" in excinfo.value.messages[0]
+
+
 def test_control_characters_and_surrogates_have_no_substitute():
     for char in ("\x00", "\n", "\x1b", "\x7f", "\ud842"):
         assert unsupported_characters(f"a{char}") == [(1, char)]
@@ -155,6 +182,30 @@ def test_variation_selector_after_unsupported_base():
     assert substitute_characters_detailed("髙\U000e0100", table=TABLE) == ("高", [0, 1])
 
 
+# Every variation selector is dropped (the base character before it is checked on its own);
+# the code points just outside the two ranges are not variation selectors.
+VARIATION_SELECTORS = [
+    ("\ufe00", ""),  # VS1, first of the BMP range
+    ("\ufe0e", ""),  # VS15 (text presentation)
+    ("\ufe0f", ""),  # VS16 (emoji presentation), last of the BMP range
+    ("\U000e0100", ""),  # VS17, first ideographic variation selector
+    ("\U000e01ef", ""),  # VS256, the last one
+    ("\ufdff", None),  # before the BMP range (unassigned)
+    ("\ufe10", None),  # PRESENTATION FORM FOR VERTICAL COMMA, right after VS16
+    ("\U000e00ff", None),  # before the supplementary range (unassigned)
+    ("\U000e01f0", None),  # right after VS256 (unassigned)
+]
+
+
+@pytest.mark.parametrize(("char", "substitute"), VARIATION_SELECTORS)
+def test_variation_selector_ranges(char, substitute):
+    assert check_text(f"葛{char}", table={}) == [
+        {"position": 1, "char": char, "codepoint": f"U+{ord(char):04X}", "substitute": substitute}
+    ]
+    if substitute is not None:
+        assert substitute_characters_detailed(f"葛{char}城", table={}) == ("葛城", [1])
+
+
 def test_half_width_katakana_is_normalized_to_full_width():
     text = "ｽｲﾀ ｶﾞｸﾎﾟｰ｡"
     assert [i for i, _ in unsupported_characters(text)] == [0, 1, 2, 4, 5, 6, 7, 8, 9, 10]
@@ -172,11 +223,149 @@ def test_half_width_sound_mark_without_composable_kana_becomes_spacing_mark():
     assert substitute_characters("ﾞ", table={}) == "゛"
 
 
+# Half-width forms (U+FF61..U+FFEE) become their full-width form when that form is supported;
+# when it is not, there is no substitute (the half-width character must not be returned as its
+# own "substitute": it would enter the certificate text).
+HALF_WIDTH_FORMS = [
+    ("\uff61", "。"),  # ｡ HALFWIDTH IDEOGRAPHIC FULL STOP, first of the range
+    ("\uff65", "・"),  # ･ HALFWIDTH KATAKANA MIDDLE DOT
+    ("\uff76", "カ"),  # ｶ
+    ("\uff70", "ー"),  # ｰ
+    ("\uff9e", "゛"),  # ﾞ alone: the spacing sound mark
+    ("\uff9f", "゜"),  # ﾟ alone
+    ("\uffe8", "│"),  # ￨ HALFWIDTH FORMS LIGHT VERTICAL
+    ("\uffee", "○"),  # ￮ HALFWIDTH WHITE CIRCLE, last of the range
+    ("\uffa0", None),  # HALFWIDTH HANGUL FILLER: its full-width form is not supported
+    ("\uffa1", None),  # ﾡ HALFWIDTH HANGUL LETTER KIYEOK: ㄱ is not supported either
+    ("\uffdc", None),  # ￜ HALFWIDTH HANGUL LETTER I
+    ("\uffe6", None),  # ￦ FULLWIDTH WON SIGN: ₩ is not supported
+]
+
+
+@pytest.mark.parametrize(("char", "substitute"), HALF_WIDTH_FORMS)
+def test_half_width_forms(char, substitute):
+    assert check_text(char, table={})[0]["substitute"] == substitute
+    if substitute is None:
+        with pytest.raises(ValidationError):
+            substitute_characters(f"山{char}", table={})
+    else:
+        assert substitute_characters(f"山{char}", table={}) == f"山{substitute}"
+
+
+def test_no_half_width_form_is_its_own_substitute():
+    # The whole block: a substitute is always a different, supported text (or there is none).
+    wrong = {}
+    for cp in range(0xFF61, 0xFFEF):
+        char = chr(cp)
+        if unicodedata.category(char) == "Cn" or not unsupported_characters(char):
+            continue
+        substitute = check_text(char, table={})[0]["substitute"]
+        if substitute is not None and (substitute == char or not is_supported(substitute)):
+            wrong[f"U+{cp:04X}"] = substitute
+    assert wrong == {}
+
+
+# A half-width sound mark is merged only into the half-width kana right before it.
+SOUND_MARK_MERGES = [
+    ("ｶﾞ", "ガ"),
+    ("ﾊﾞ", "バ"),
+    ("ﾊﾟ", "パ"),
+    ("ｳﾞ", "ヴ"),
+    ("ﾜﾞ", "ワ゛"),  # ヷ is not supported: no merge, the spacing mark
+    ("ｱﾞ", "ア゛"),  # ア has no voiced form
+    ("ｶ ﾞ", "カ ゛"),  # a blank in between
+    ("ｶ山ﾞ", "カ山゛"),  # a supported character in between
+    ("ｶ髙ﾞ", "カ高゛"),  # a substituted character in between
+    ("髙ﾞ", "高゛"),  # not after a half-width kana
+    ("ﾞｶ", "゛カ"),  # before the kana, not after it
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SOUND_MARK_MERGES)
+def test_half_width_sound_mark_merges_only_into_the_kana_it_follows(text, expected):
+    assert substitute_characters(text, table=TABLE) == expected
+
+
+def test_sound_mark_is_not_merged_into_a_full_width_substitute_from_the_table():
+    # The table may give kana for a character; a half-width mark after it stays a mark.
+    assert substitute_characters("髙ﾞ", table={"\u9ad9": "か"}) == "か゛"
+
+
+def test_sound_mark_after_a_half_width_form_without_substitute():
+    # ﾡ has no substitute: the mark after it is not merged, and the error names only ﾡ.
+    assert [d["substitute"] for d in check_text("\uffa1ﾞ", table={})] == [None, "゛"]
+    with pytest.raises(ValidationError) as excinfo:
+        substitute_characters("\uffa1ﾞ", table={})
+    assert excinfo.value.messages[0].count("文字目") == 1
+
+
+# Combining sound marks (as macOS pastes ガ: カ + U+3099) become the spacing marks ゛ ゜:
+# the certificate shows the mark beside the kana rather than losing it.
+COMBINING_SOUND_MARKS = [
+    ("ガ", "ガ"),  # the composed kana is supported as it is
+    ("カ\u3099", "カ゛"),
+    ("ハ\u309a", "ハ゜"),
+    ("\u3099", "゛"),
+    ("\u309a", "゜"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COMBINING_SOUND_MARKS)
+def test_combining_sound_marks(text, expected):
+    assert substitute_characters(text, table={}) == expected
+
+
 def test_compatibility_ideograph_outside_the_table_uses_its_canonical_equivalent():
     char = "\uf91d"  # CJK COMPATIBILITY IDEOGRAPH-F91D, canonical equivalent 欄 U+6B04
     assert char not in DEFAULT_SUBSTITUTIONS
     assert unsupported_characters(char) == [(0, char)]
     assert substitute_characters(char, table={}) == "\u6b04"
+
+
+# CJK Compatibility Ideographs (U+F900..U+FAFF) and the Supplement (U+2F800..U+2FA1F): the
+# canonical equivalent when it is supported, else the table's substitute for that equivalent.
+COMPATIBILITY_IDEOGRAPHS = [
+    ("\uf900", "\u8c48"),  # 豈 U+F900, first of the block -> 豈
+    ("\ufad9", None),  # 龎 U+FAD9, the last one: 龎 U+9F8E is not supported, no table entry
+    ("\uf93d", "緑"),  # 綠 U+F93D -> 綠 U+7DA0 (unsupported) -> the table's 緑
+    ("\U0002f801", "\u4e38"),  # 丸 U+2F801 -> 丸
+    ("\U0002f814", "内"),  # 內 U+2F814 -> 內 U+5167 (unsupported) -> the table's 内
+    ("\U0002f8f3", "歳"),  # 歲 U+2F8F3 -> 歲 U+6B72 -> the table's 歳
+    ("\U0002fa1c", "\u9f3b"),  # 鼻 U+2FA1C -> 鼻
+    ("\U0002f800", None),  # 丽 U+2F800, first of the Supplement: 丽 U+4E3D is not supported
+    ("\U0002fa1d", None),  # 𪘀 U+2FA1D, the last one: 𪘀 U+2A600 is not supported
+]
+
+
+@pytest.mark.parametrize(("char", "substitute"), COMPATIBILITY_IDEOGRAPHS)
+def test_compatibility_ideographs(char, substitute):
+    assert char not in TABLE
+    assert check_text(char, table=TABLE)[0]["substitute"] == substitute
+
+
+def test_a_table_entry_for_the_unified_form_serves_its_compatibility_ideographs():
+    # Staff add 丽 -> 麗: U+2F800 (compatibility 丽, first of the Supplement) follows it.
+    table = {**TABLE, "\u4e3d": "麗"}
+    assert substitute_characters("\U0002f800", table=table) == "麗"
+    assert substitute_characters("\u4e3d", table=table) == "麗"
+    # An unusable entry for the unified form is ignored, as for any entry.
+    with pytest.raises(ValidationError):
+        substitute_characters("\U0002f800", table={"\u4e3d": "\u4e3d"})
+
+
+def test_every_compatibility_ideograph_of_the_supplement_keeps_its_substitute():
+    got, expected = {}, {}
+    for cp in range(0x2F800, 0x2FA20):
+        char = chr(cp)
+        unified = unicodedata.normalize("NFC", char)
+        if unified == char:  # unassigned
+            continue
+        want = unified if encodable(unified) else TABLE.get(unified)
+        expected[f"U+{cp:04X}"] = want
+        got[f"U+{cp:04X}"] = check_text(char, table=TABLE)[0]["substitute"]
+    assert got == expected
+    assert len(expected) == 542
+    assert sum(1 for value in expected.values() if value is not None) == 286 + 6  # unified + via the table
 
 
 def test_table_argument_overrides_defaults():
@@ -251,3 +440,24 @@ def test_database_rows_extend_and_override_the_table():
     assert substitute_characters_detailed("\U00029e3d田") == ("ほっけ田", [0])
     assert substitute_characters("山\ufa11") == "山嵜"
     assert check_text("\U00029e3d")[0]["substitute"] == "ほっけ"
+
+
+@pytest.mark.django_db
+def test_missing_substitution_table_falls_back_to_the_shipped_one():
+    # Migrations not applied yet (or the table lost): the shipped table is used, and the query
+    # that failed does not break the caller's transaction (it ran in a savepoint).
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from residents.models import CharacterSubstitution
+
+    CharacterSubstitution.objects.create(original="\U00029e3d", substitute="ほっけ")
+    assert substitution_table()["\U00029e3d"] == "ほっけ"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {connection.ops.quote_name(CharacterSubstitution._meta.db_table)}")
+
+    assert substitution_table() == DEFAULT_SUBSTITUTIONS
+    assert substitute_characters("髙橋") == "高橋"
+    with pytest.raises(ValidationError):
+        substitute_characters("\U00029e3d")
+    assert User.objects.count() == 0  # the transaction is still usable

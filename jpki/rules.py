@@ -394,15 +394,11 @@ def identity_documents_sufficient(kinds: Iterable[str]) -> bool:
     (B-1 + B-1, or B-1 + B-2). Two B-2 documents are not enough. Unknown kinds
     count for nothing.
     """
-    b1 = b2 = 0
-    for kind in kinds:
-        if kind in GROUP_A:
-            return True
-        if kind in GROUP_B1:
-            b1 += 1
-        elif kind in GROUP_B2:
-            b2 += 1
-    return b1 >= 2 or (b1 >= 1 and b2 >= 1)
+    shown = list(kinds)
+    if any(kind in GROUP_A for kind in shown):
+        return True
+    b1 = sum(1 for kind in shown if kind in GROUP_B1)
+    return b1 >= 2 or (b1 >= 1 and any(kind in GROUP_B2 for kind in shown))
 
 
 # ---------------------------------------------------------------------------

@@ -23,10 +23,11 @@ def search_key(text: str | None) -> str:
 
 
 def given_part(name: str | None) -> str:
-    """The given name: what follows the first space (full or half width) of a family-first name."""
+    """The given name of a family-first name: what follows the first full-width space, or else the
+    first half-width space (デ ラ クルス　マリア → マリア), without surrounding blanks."""
     if not name:
         return ""
     for sep in ("\u3000", " "):
         if sep in name:
-            return name.split(sep, 1)[1].strip(" \u3000")
+            return name.split(sep, 1)[1].strip()
     return ""

@@ -186,6 +186,19 @@ class World:
         found = self.instances_for(model)
         return found[0] if found else None
 
+    def model_ending_with(self, word: str):
+        """The one project model whose name ends with ``word`` ("batch" → MailingBatch), if only one does."""
+        word = word.lower()
+        found = [
+            m
+            for m in apps.get_models()
+            if m._meta.app_label in ("jpki", "residents", "letters")
+            and not m._meta.model_name.startswith("historical")
+            and len(word) >= 4
+            and m._meta.model_name.endswith(word)
+        ]
+        return found[0] if len(found) == 1 else None
+
     def model_named(self, name: str):
         name = name.lower().replace("_", "")
         for candidate in (name, name[:-1] if name.endswith("s") else None, name[:-2] if name.endswith("es") else None):
@@ -199,9 +212,12 @@ def _model_hint(endpoint: Endpoint, world: World):
     """The model a view without a ModelAdmin is about, guessed from its name or route."""
     if endpoint.model is not None:
         return endpoint.model
-    words = re.split(r"[^a-z]+", (endpoint.name or "").lower() + " " + endpoint.route.lower())
-    for word in words:
-        if word and (model := world.model_named(word)) is not None:
+    # The URL's own name first ("letters:batch_download" is about a batch, not a letter), then the
+    # namespace and the route.
+    text = endpoint.url_name.lower() + " " + (endpoint.name or "").lower() + " " + endpoint.route.lower()
+    for word in re.split(r"[^a-z]+", text):
+        # a model of that name, or the one model whose name ends with it ("batch" → MailingBatch)
+        if word and (model := world.model_named(word) or world.model_ending_with(word)) is not None:
             return model
     return None
 

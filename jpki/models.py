@@ -466,3 +466,32 @@ class ProcedureSubmission(models.Model):
 
     def __str__(self):
         return f"{self.procedure} {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class OutsideHoursRecord(models.Model):
+    """A write a clerk recorded outside the counter hours, with the clerk's confirmation.
+
+    Applications carry their own flag (``Application.outside_counter_hours``); every other
+    procedure a clerk records (a register change, a card issued, lost or found, a departure, a
+    withdrawal ...) leaves one of these rows, so that the supervisors' review queue sees them all.
+    """
+
+    procedure = models.CharField(_("手続"), max_length=40)
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, related_name="+", verbose_name=_("住民")
+    )
+    recorded_at = models.DateTimeField(_("処理日時"), db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("処理者")
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("窓口"))
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("取扱時間外の処理")
+        verbose_name_plural = _("取扱時間外の処理")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.procedure} {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -23,6 +23,14 @@ class Resident(models.Model):
         DECEASED = "deceased", _("死亡")
         REMOVED = "removed", _("職権消除")
 
+    resident_key = models.CharField(
+        _("宛名番号"),
+        max_length=15,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("住民記録システムの宛名番号（個人番号ではありません）。"),
+    )
     name = models.CharField(_("氏名"), max_length=100, help_text=_("住民票の文字のまま。姓と名の間は全角スペース。"))
     name_kana = models.CharField(_("氏名（カナ）"), max_length=200)
     alias_name = models.CharField(_("通称"), max_length=100, blank=True)

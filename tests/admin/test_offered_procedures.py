@@ -190,8 +190,7 @@ def test_kana_override_open_when_a_character_has_no_substitute(clerk_client, cou
 
 
 def test_visit2_for_password_init_shows_only_what_applies(clerk_client, clerk, counter_open):
-    kiyo = ResidentFactory()
-    CardFactory(resident=kiyo)
+    kiyo = with_certificates(clerk)
     app = services.proxy_visit1(
         resident=kiyo,
         actor=clerk,

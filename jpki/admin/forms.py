@@ -18,6 +18,8 @@ from jpki.models import Application, Card, IdentityDocument
 from residents import safety
 from residents.models import CharacterSubstitution, Resident
 
+from . import form_layout
+
 OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
 OUTSIDE_HOURS_HELP = _(
     "取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。"
@@ -99,7 +101,7 @@ class NoIndividualNumberForm:
         return cleaned
 
 
-class WorkflowForm(NoIndividualNumberForm, forms.Form):
+class WorkflowForm(form_layout.QueueLayoutMixin, NoIndividualNumberForm, forms.Form):
     reason = forms.CharField(
         label=_("理由・備考（履歴に記録）"),
         max_length=500,
@@ -125,43 +127,6 @@ class WorkflowForm(NoIndividualNumberForm, forms.Form):
             + rare
             + ["outside_hours_confirmed", "reason"]
         )
-
-    def _rare_names(self) -> set[str]:
-        return {name for _title, names in self.rare_fields for name in names if name in self.fields}
-
-    def common_fields(self):
-        """The bound fields shown in the main list (all but the rare groups)."""
-        rare = self._rare_names()
-        return [self[name] for name in self.fields if name not in rare]
-
-    def rare_groups(self) -> list[dict]:
-        """The rare fields by group: title, bound fields, and whether the group starts open."""
-        groups = []
-        for title, names in self.rare_fields:
-            present = [name for name in names if name in self.fields]
-            if not present:
-                continue
-            is_open = any(self[name].errors for name in present) or self.rare_group_applies(title, present)
-            groups.append({"title": title, "fields": [self[name] for name in present], "open": is_open})
-        return groups
-
-    def rare_group_applies(self, title, names) -> bool:
-        """Whether a rare group is needed for this resident and input (shown open)."""
-        if "legal_authority_document" in names:
-            return self._value("applicant_type") == Application.ApplicantType.LEGAL
-        if "certificate_name" in names and self.resident is not None:
-            from residents import charset
-
-            texts = (self.resident.name, self.resident.address)
-            return any(i["substitute"] is None for text in texts for i in charset.check_text(text)) or any(
-                self._value(name) for name in names
-            )
-        return False
-
-    def _value(self, name):
-        if name not in self.fields:
-            return None
-        return self[name].value()
 
 
 class OutsideHoursMixin(forms.Form):
@@ -193,19 +158,7 @@ class CertificatesMixin(forms.Form):
 
     def default_certificates(self, applicant_type=None) -> None:
         """Tick only what can be issued today; a box that cannot says why (``offers.issuable``)."""
-        if self.is_bound or getattr(self, "resident", None) is None:
-            return
-        from jpki import services
-
-        from . import offers
-
-        reasons = offers.issuable(self.resident, services.active_card(self.resident), applicant_type=applicant_type)
-        if all(reasons.values()):
-            return  # nothing can be issued: keep both ticked, the confirm step says why
-        for name in ("signing", "user"):
-            if reasons.get(name):
-                self.fields[name].initial = False
-                self.fields[name].help_text = reasons[name]
+        form_layout.default_certificates(self, applicant_type)
 
 
 class DocumentsMixin(forms.Form):
@@ -285,12 +238,7 @@ class IssueForm(
         self.default_certificates()
 
 
-def default_applicant(form) -> None:
-    """A child under 15 or an adult ward applies through the legal representative: the default says so."""
-    from . import offers
-
-    if not form.is_bound and form.resident is not None and offers.needs_legal_representative(form.resident):
-        form.fields["applicant_type"].initial = Application.ApplicantType.LEGAL
+default_applicant = form_layout.default_applicant
 
 
 class RevokeForm(WorkflowForm, CertificatesMixin, DocumentsMixin, OutsideHoursMixin):
@@ -326,21 +274,8 @@ class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorit
     fee_receipt_number = forms.CharField(label=_("領収番号"), required=False, max_length=40)
 
     default_reason = "カード再交付に伴う電子証明書の再発行"
-    field_order = [
-        "applicant_type",
-        "signing",
-        "user",
-        "issued_on",
-        "old_card_status",
-        "document_kind",
-        "document_issuer",
-        "document_number",
-        "document2_kind",
-        "document2_issuer",
-        "document2_number",
-        "fee_paid",
-        "fee_receipt_number",
-    ]
+    # then the other document fields, the fee (declared here, so after the mixins' fields), the rare ones
+    field_order = ["applicant_type", "signing", "user", "issued_on", "old_card_status", "document_kind"]
     rare_fields = ((_("法定代理人の場合"), ("legal_authority_document", "legal_authority_issued_on")),)
 
     def clean_issued_on(self):
@@ -478,7 +413,7 @@ class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
         label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
     )
     default_reason = "任意代理人による申請（照会書送付依頼）"
-    field_order = ["kind", "signing", "user", "proxy_name", "proxy_kana", "proxy_birth_date", "relation"]
+    field_order = ["kind", "signing", "user", "proxy_name", "proxy_kana", "proxy_birth_date", "proxy_postal_code"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

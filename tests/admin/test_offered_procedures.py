@@ -162,7 +162,7 @@ def test_form_order_common_first_rare_collapsed(clerk_client, counter_open, hana
     assert names.index("document_kind") < names.index("certificate_name")
     assert names[-1] == "reason"
     html = page.content.decode()
-    assert '<details class="jpki-rare" data-rare-group="1">' in html  # legal authority: closed for an adult
+    assert '<details class="jpki-rare" data-rare-group="1" style="margin:8px 0">' in html  # closed for an adult
     assert [g["open"] for g in form.rare_groups()] == [False, False]
     assert "<script" not in html.split('id="content-main"')[1]  # CSP: no inline script
 

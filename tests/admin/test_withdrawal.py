@@ -86,6 +86,8 @@ def test_withdrawal_of_a_mailed_proxy_case(clerk_client, clerk):
 def test_reason_is_required(clerk_client, clerk):
     kiyo, app, _letter = proxy_case(clerk, mailed=False)
     with frozen(LATER):
+        form_page = clerk_client.get(url(kiyo, "application-withdraw", app)).content.decode()
+        assert form_page.count('name="reason"') == 1
         page = review(clerk_client, kiyo, "application-withdraw", {"reason": "  "}, app)
     assert page.context["step"] == "form"
     assert field_errors(page, "reason")

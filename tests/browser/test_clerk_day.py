@@ -34,6 +34,7 @@ SCREENS = Path(django_settings.BASE_DIR) / "var" / "screens"
 def clerk_user(transactional_db, settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.AXES_ENABLED = False
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 3600  # the clock moves by days: no idle logout
     sync_roles()
     return UserFactory(username="madoguchi", office=OfficeFactory())
 

@@ -512,6 +512,43 @@ EN = {
     "開始": "Started",
     "終了": "Finished",
     "通": " letters",
+    # --- the clerk's day (issue 13): withdrawal, slip, defaults, proxy picker ---
+    "再交付するカード（紛失・返納するカード）は本人確認書類になりません。運転免許証など他の書類を確認してください。": (
+        "The card being replaced (lost or returned) is not an identity document. Check another one, "
+        "such as a driving licence."
+    ),
+    "紛失・返納するマイナンバーカードは使えません。運転免許証・パスポートなどで確認します。": (
+        "The lost or returned My Number card cannot be used. Check a driving licence, passport or the like."
+    ),
+    "法定代理人の場合": "If a legal representative applies",
+    "代替文字がない文字を含む場合（かな表記）": "If a character has no substitute (kana)",
+    "取下げの理由（必須・履歴と申請に記録）": "Reason for the withdrawal (required; kept in the history and on the application)",
+    "例: 本人から電話で取下げの申出（代理人の来庁が困難なため）": (
+        "E.g. the resident withdrew by telephone (the proxy cannot come)"
+    ),
+    "暗証番号初期化の申請書": "Password initialization application form",
+    "電子証明書失効申請書": "Certificate revocation application form",
+    "申請の取下げ": "Withdraw the application",
+    "取下げを記録する": "Record the withdrawal",
+    "申請者から取下げの申出があった申請を、発行せずに終了します。送付済みの照会書などの帳票は記録として残ります。": (
+        "Ends an application the applicant withdrew, without issuance. Letters already sent stay on record."
+    ),
+    "失効日": "Revoked on",
+    "有効期限のお知らせを再発行": "Reissue the validity slip",
+    "有効期限のお知らせを印刷": "Print the validity slip",
+    "前回の印刷": "Last printed",
+    "代理人が吹田市の住民の場合": "If the proxy is a resident of the city",
+    "住民から検索": "Search the residents",
+    "カナ・氏名・生年月日（例: スズキ イチロウ S40.1.1）": "Kana, name, date of birth (e.g. スズキ イチロウ S40.1.1)",
+    "住民記録から代理人（%(name)s）の氏名・カナ・住所・生年月日を入力しました。本人との関係を入力してください。": (
+        "The proxy's (%(name)s) name, kana, address and date of birth were filled in from the register. "
+        "Enter the relation to the resident."
+    ),
+    "この人を代理人にする": "Choose as the proxy",
+    "先頭の10件です。生年月日などで絞り込んでください。": "The first 10 only. Narrow down by date of birth, for example.",
+    "該当する住民はいません。市外の方は下の欄に入力してください。": (
+        "No resident found. For someone from outside the city, type the details below."
+    ),
 }
 
 

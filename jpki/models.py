@@ -7,6 +7,7 @@ documents are recorded by kind, issuer and the last 4 characters of their number
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -100,8 +101,12 @@ class Card(models.Model):
         indexes = [models.Index(fields=["status", "expires_on"], name="card_status_expiry_idx")]
 
     def __str__(self):
-        period = f"{self.issued_on:%Y-%m-%d}〜{self.expires_on:%Y-%m-%d}"
-        return f"{self.get_kind_display()} {period}（{self.get_status_display()}）"
+        return gettext("%(kind)s %(start)s〜%(end)s（%(status)s）") % {
+            "kind": self.get_kind_display(),
+            "start": f"{self.issued_on:%Y-%m-%d}",
+            "end": f"{self.expires_on:%Y-%m-%d}",
+            "status": self.get_status_display(),
+        }
 
 
 class Certificate(models.Model):
@@ -173,7 +178,11 @@ class Certificate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.serial}（{self.get_status_display()}）"
+        return gettext("%(kind)s %(serial)s（%(status)s）") % {
+            "kind": self.get_kind_display(),
+            "serial": self.serial,
+            "status": self.get_status_display(),
+        }
 
 
 class Application(models.Model):
@@ -253,7 +262,11 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}（{self.get_applicant_type_display()}） #{self.pk}"
+        return gettext("%(kind)s（%(applicant_type)s） #%(number)s") % {
+            "kind": self.get_kind_display(),
+            "applicant_type": self.get_applicant_type_display(),
+            "number": self.pk,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -374,7 +387,7 @@ class ProxyAuthorization(models.Model):
         indexes = [models.Index(fields=["stage", "letter_sent_at"], name="proxy_stage_sent_idx")]
 
     def __str__(self):
-        return f"{self.proxy_name}（{self.relation}）"
+        return gettext("%(name)s（%(relation)s）") % {"name": self.proxy_name, "relation": self.relation}
 
 
 class RecordView(models.Model):

@@ -3,6 +3,7 @@
 Run: .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=tests && \
      .venv/bin/python locale/en_translations.py && .venv/bin/python manage.py compilemessages -l en --ignore=.venv
 (without --ignore=.venv, compilemessages also rewrites the .mo files of the installed packages).
+A plural entry (``{% blocktranslate count %}``, ``ngettext``) has a (singular, plural) pair.
 Every msgid must have its English here: `msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po`
 then reports no untranslated or fuzzy message (an entry missing here is left empty, or fuzzy as
 msgmerge guessed it).
@@ -248,8 +249,10 @@ EN = {
     "計": "Total",
     "合計": "Total",
     "本日の申請はまだありません。": "No applications today yet.",
-    "%(m)s月に更新可能期間に入る署名用": "Signing certificates entering the renewal window in month %(m)s",
-    "%(m)s月に更新可能期間に入る利用者証明用": "User certificates entering the renewal window in month %(m)s",
+    "%(month)sに更新可能期間に入る署名用": "Signing certificates entering the renewal window in %(month)s",
+    "%(month)sに更新可能期間に入る利用者証明用": "User certificates entering the renewal window in %(month)s",
+    "n月": "F Y",
+    "%(n)s日": ("%(n)s day", "%(n)s days"),
     "今週、有効期限が到来したもの": "Expired this week",
     "今週、失効したもの": "Revoked this week",
     "代理人申請：回答待ちの照会書": "Proxy applications: letters awaiting reply",
@@ -397,7 +400,7 @@ EN = {
     "住民IDで検索（その住民を表示した閲覧）": "Search by resident ID (the reads that showed that resident)",
     "表示した住民": "Residents shown",
     "変更理由": "Reason for the change",
-    "氏名・カナ（ひらがな/カタカナ・全角/半角）、生年月日（1985-06-01、S60.6.1、昭和60年6月1日）、住所（泉町2丁目、吹田市千里山西…）。照会番号を読み取ると申請を開きます。": "Name or kana (hiragana/katakana, full- or half-width), date of birth (1985-06-01, S60.6.1, 昭和60年6月1日), address (泉町2丁目, 吹田市千里山西…). Scanning a letter reference opens its application.",
+    "氏名・カナ（ひらがな/カタカナ・全角/半角）、生年月日（1985-06-01、S60.6.1、昭和60年6月1日）、住所（泉町2丁目、吹田市千里山西…）。照会番号を読み取ると申請を開きます。": "Name or kana (hiragana/katakana, full- or half-width), date of birth (1985-06-01, S60.6.1 or the Japanese era in full), address (the town and block as registered). Scanning a letter reference opens its application.",
     "この確認画面の内容では記録できません（入力内容が変わったか、別の職員の画面か、古い画面です）。内容を確かめて、もう一度「確認へ進む」から記録してください。": "This confirmation page cannot be recorded (the entries changed, it is another staff member's page, or it is out of date). Check the entries and record again from “Continue to confirmation”.",
     "この画面は古いか無効です。内容を確かめて、もう一度記録してください。": "This page is out of date or not valid. Check the entries and record again.",
     "本人または法定代理人による即日の発行です。任意代理人の場合は「代理人申請（1回目）」から受け付けてください。": "Same-day issuance for the resident or a legal representative. For an appointed proxy, start with “Appointed proxy: visit 1”.",
@@ -472,8 +475,8 @@ EN = {
     "一括印刷": "Batch print",
     "住民票の文字のまま。姓と名の間は全角スペース。": "Exactly as in the residence record, with a full-width space between surname and given name.",
     "例: 564-8550": "e.g. 564-8550",
-    "例: 大阪府吹田市泉町": "e.g. 大阪府吹田市泉町",
-    "例: 1丁目3番40号": "e.g. 1丁目3番40号",
+    "例: 大阪府吹田市泉町": "e.g. the prefecture, city and town (Osaka-fu Suita-shi Izumicho)",
+    "例: 1丁目3番40号": "e.g. the block and number (1-chome 3-ban 40-go)",
     "外国人住民のみ。日本人は空欄。": "Foreign residents only; blank for Japanese nationals.",
     "氏名は必須です。": "The name is required.",
     "郵便番号は 564-8550 の形式で入力してください。": "Enter the postal code in the form 564-8550.",
@@ -481,7 +484,7 @@ EN = {
     "Django administration": "Django administration",
     "History": "History",
     "View on site": "View on site",
-    "やまだ / ﾔﾏﾀﾞ / 山田花子 / 1985-06-01 / S60.6.1 / 泉町2丁目 / 照会番号": "やまだ / ﾔﾏﾀﾞ / 山田花子 / 1985-06-01 / S60.6.1 / 泉町2丁目 / letter reference",
+    "やまだ / ﾔﾏﾀﾞ / 山田花子 / 1985-06-01 / S60.6.1 / 泉町2丁目 / 照会番号": "kana / name / 1985-06-01 / S60.6.1 / address / letter reference",
     "Home": "Home",
     "同じ手続をもう一度送信したため、何も記録していません。": "The same procedure was submitted again, so nothing was recorded.",
     "記録日時": "Recorded at",
@@ -539,7 +542,7 @@ EN = {
     "前回の印刷": "Last printed",
     "代理人が吹田市の住民の場合": "If the proxy is a resident of the city",
     "住民から検索": "Search the residents",
-    "カナ・氏名・生年月日（例: スズキ イチロウ S40.1.1）": "Kana, name, date of birth (e.g. スズキ イチロウ S40.1.1)",
+    "カナ・氏名・生年月日（例: スズキ イチロウ S40.1.1）": "Kana, name, date of birth (e.g. SUZUKI ICHIRO S40.1.1)",
     "住民記録から代理人（%(name)s）の氏名・カナ・住所・生年月日を入力しました。本人との関係を入力してください。": (
         "The proxy's (%(name)s) name, kana, address and date of birth were filled in from the register. "
         "Enter the relation to the resident."
@@ -549,6 +552,196 @@ EN = {
     "該当する住民はいません。市外の方は下の欄に入力してください。": (
         "No resident found. For someone from outside the city, type the details below."
     ),
+    # --- English complete (issue 14, point 5): confirm steps, services, dates, punctuation ---
+    "〜%(date)s": "until %(date)s",
+    "〜%(date)s（更新は%(start)sから）": "until %(date)s (renewal from %(start)s)",
+    "%(name)s（%(relation)s）": "%(name)s (%(relation)s)",
+    "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。": (
+        "Residents under 15 and adult wards cannot apply through an appointed proxy "
+        "(their legal representative must apply)."
+    ),
+    "%(name)s（%(kana)s）・%(relation)s": "%(name)s (%(kana)s), %(relation)s",
+    "照会書の送付先": "Inquiry letter sent to",
+    "〒%(postal_code)s %(address)s（本人の住民登録地・転送不要）": (
+        "〒%(postal_code)s %(address)s (the resident's registered address, no forwarding)"
+    ),
+    "有効期限は2回目の来庁日（発行日）で決まります。上記は本日発行した場合の目安です。": (
+        "The expiry dates are set by the second visit (the issue date). Those above assume issuance today."
+    ),
+    "本日は電子証明書を発行しません。": "No certificate is issued today.",
+    "申請番号": "Application number",
+    "次の手順": "Next steps",
+    "照会書兼回答書を印刷し、簡易書留（転送不要）で発送して「照会書の発送」を記録してください。": (
+        "Print the inquiry and reply form, send it by simple registered mail (no forwarding) "
+        'and record "Inquiry letter sent".'
+    ),
+    "申請ごとに表示します。": "Shown per application.",
+    "#%(number)s %(kind)s（%(status)s）": "#%(number)s %(kind)s (%(status)s)",
+    "送付先": "Sent to",
+    "〒%(postal_code)s %(address)s（転送不要・簡易書留）": (
+        "〒%(postal_code)s %(address)s (no forwarding, simple registered mail)"
+    ),
+    "記録時に作成します（照会番号を採番）": "Created when recorded (a reference number is assigned)",
+    "この申請は発行せずに終了します。2回目の来庁は受け付けられません。": (
+        "This application ends without issuance. A second visit will not be accepted."
+    ),
+    "照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。": (
+        "The inquiry letter has not been sent yet. Once it is sent, come with the reply."
+    ),
+    "任意代理人による申請は即日処理できません（1回目来庁: %(day)s）。": (
+        "An application through an appointed proxy cannot be completed on the same day (first visit: %(day)s)."
+    ),
+    "現在の状態": "Current status",
+    "取下げ後の状態": "Status after withdrawal",
+    "2回目の来庁は受け付けられなくなります（取下げの理由を表示して断ります）。": (
+        "A second visit will no longer be accepted (it is refused with the reason of the withdrawal)."
+    ),
+    "発送済みの照会書 %(ref)s（%(day)s 差出）は記録として残ります。": (
+        "The inquiry letter already sent, %(ref)s (posted %(day)s), stays on record."
+    ),
+    "電子証明書は発行しません。手数料はかかりません。": "No certificate is issued. No fee is charged.",
+    "手続の種類": "Procedure",
+    "取下げの理由": "Reason for the withdrawal",
+    "%(position)s文字目（%(char)s）": "character %(position)s (%(char)s)",
+    "%(position)s文字目": "character %(position)s",
+    "、": ", ",
+    "%(age)s歳": "age %(age)s",
+    "カードの有効期限（%(day)s）": "the card's expiry date (%(day)s)",
+    "%(cause)sにより、%(label)sは%(day)sまでです。カードの更新をご案内ください。": (
+        "Because of %(cause)s, the %(label)s is valid until %(day)s. Suggest renewing the card."
+    ),
+    "%(title)s（記録済み）": "%(title)s (already recorded)",
+    "…%(last4)s（末尾4桁のみ記録）": "…%(last4)s (only the last 4 characters are recorded)",
+    "%(title)s（完了）": "%(title)s (done)",
+    "署名用電子証明書は利用者証明用電子証明書より長く有効にはなりません。": (
+        "The signing certificate cannot be valid longer than the user certificate."
+    ),
+    "失効（%(reason)s）": "Revoked (%(reason)s)",
+    "初期化の対象": "To initialize",
+    "再交付するカードがありません。初めてのカードは「マイナンバーカードの交付」から記録してください。": (
+        'There is no card to reissue. Record a first card with "Issue a My Number card".'
+    ),
+    "旧カード %(card)s（%(status)sとして終了）": "Old card %(card)s (ended as %(status)s)",
+    "%(certificate)s（カード再交付により失効）": "%(certificate)s (revoked by the card reissue)",
+    "カードは交付済みです（%(card)s）。": "A card has already been issued (%(card)s).",
+    "在留期間の満了日（%(day)s）までとなります。": "Valid until the end of the period of stay (%(day)s).",
+    "カードは既に一時停止中です（紛失届の記録済み）。": "The card is already suspended (loss already reported).",
+    "利用者証明用電子証明書は一時停止中のカードとともに利用できなくなります。": (
+        "The user certificate cannot be used while the card is suspended."
+    ),
+    "紛失届で失効した署名用電子証明書は失効したままです。必要なら新規発行してください。": (
+        "The signing certificate revoked by the loss report stays revoked. Issue a new one if needed."
+    ),
+    "%(certificate)s（基本4情報の変更）": "%(certificate)s (change of the basic four details)",
+    "署名用電子証明書は同じ日に新規発行できます（利用者証明用の有効期限が上限）。": (
+        "A new signing certificate can be issued the same day (valid at most as long as the user certificate)."
+    ),
+    "%(field)sの%(position)s文字目「%(char)s」(%(codepoint)s)は電子証明書に使用できません。代替文字: %(substitute)s": (
+        '%(field)s, character %(position)s "%(char)s" (%(codepoint)s) cannot be used in a certificate. '
+        "Substitute: %(substitute)s"
+    ),
+    "%(field)sの%(position)s文字目「%(char)s」(%(codepoint)s)は電子証明書に使用できません。代替文字がないため、かな表記になります。": (
+        '%(field)s, character %(position)s "%(char)s" (%(codepoint)s) cannot be used in a certificate. '
+        "There is no substitute: it is written in kana."
+    ),
+    "失効した証明書": "Revoked certificates",
+    "カード %(card)s（廃止）": "Card %(card)s (cancelled)",
+    "処理日時": "Processed at",
+    "処理者": "Processed by",
+    "宛名番号": "Resident key",
+    "住民記録システムの宛名番号（個人番号ではありません）。": (
+        "The resident key of the resident-records system (not the individual number)."
+    ),
+    "（%(opens)s〜%(closes)s）": " (%(opens)s–%(closes)s)",
+    "%(opens)s〜%(closes)s。": "%(opens)s–%(closes)s. ",
+    "・": " · ",
+    "（%(slip_label)s）": " (%(slip_label)s)",
+    "%(birth_date)s・〒%(postal_code)s %(address)s": "%(birth_date)s · 〒%(postal_code)s %(address)s",
+    "。": ". ",
+    "（": " (",
+    "）": ")",
+    "：": ": ",
+    "（通称: %(alias)s）": " (alias: %(alias)s)",
+    "%(birth_date)s（%(age)s歳）・%(sex)s・〒%(postal_code)s %(address)s": (
+        "%(birth_date)s (age %(age)s) · %(sex)s · 〒%(postal_code)s %(address)s"
+    ),
+    "　": " ",
+    "（%(office)s）": " (%(office)s)",
+    "%(start)s〜%(end)s": "%(start)s – %(end)s",
+    "%(position)s文字目 「%(char)s」 %(codepoint)s": 'character %(position)s "%(char)s" %(codepoint)s',
+    "代替文字 「%(substitute)s」": 'substitute "%(substitute)s"',
+    "返戻理由を選択してください。": "Choose the reason for the return.",
+    "カードの有効期限": "Card expiry date",
+    "署名用電子証明書の有効期限": "Signing certificate expiry date",
+    "署名用電子証明書の更新可能期間の開始": "Signing certificate renewal window opens",
+    "利用者証明用電子証明書の有効期限": "User certificate expiry date",
+    "利用者証明用電子証明書の更新可能期間の開始": "User certificate renewal window opens",
+    "手数料": "Fee",
+    "証明書に記録する氏名": "Name recorded in the certificate",
+    "証明書に記録する住所": "Address recorded in the certificate",
+    "取扱時間外": "Outside counter hours",
+    "時間外処理として記録（監督者の確認対象）": "Recorded as outside hours (to be checked by a supervisor)",
+    "在留期間の満了日（%(day)s）": "end of the period of stay (%(day)s)",
+    "「%(title)s」を記録しました。": '"%(title)s" recorded.',
+    "利用者証明用電子証明書は引き続き有効です。": "The user certificate stays valid.",
+    "新しいカード": "New card",
+    "有効なカードがありません。": "There is no valid card.",
+    "カードの状態": "Card status",
+    "一時停止中のカードはありません。": "No card is suspended.",
+    "一時停止中のカードがありません。": "There is no suspended card.",
+    "有効（一時停止を解除）": "Valid (suspension lifted)",
+    "変更された項目がありません。": "Nothing was changed.",
+    "代理人申請：回答待ちの照会書（%(n)s）": "Proxy applications: inquiries awaiting a reply (%(n)s)",
+    "（記録日時 %(at)s）": " (recorded %(at)s)",
+    "過去のカード（%(n)s）": "Past cards (%(n)s)",
+    "有効な電子証明書がないため初期化できません（新規発行になります）。": (
+        "No valid certificate to initialize (it would be a new issuance)."
+    ),
+    "有効期限のお知らせが見つかりません。申請の画面から印刷してください。": (
+        "No validity slip found. Print it from the application's page."
+    ),
+    "代理人の生年月日が正しくありません（来庁日以降の日付です）。": (
+        "The proxy's date of birth is wrong (it is on or after the day of the visit)."
+    ),
+    "任意代理人は%(age)s歳以上の方に限られます。生年月日を確認してください。": (
+        "An appointed proxy must be at least %(age)s years old. Check the date of birth."
+    ),
+    "任意代理人が申請できない手続です。": "An appointed proxy cannot apply for this procedure.",
+    "代理人の住所": "Proxy's address",
+    "吹田市に住民登録がないため申請できません。": "Not registered as a resident of the city: cannot apply.",
+    "照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。": (
+        "The inquiry letter came back, so this application has ended. Take a new application."
+    ),
+    "この申請は取り下げられています（%(note)s）。": "This application was withdrawn (%(note)s).",
+    "この申請は既に「%(status)s」です。": 'This application is already "%(status)s".',
+    "照会書は既に発送済みです。": "The inquiry letter has already been sent.",
+    "発送済みの照会書ではないため返戻を記録できません。": "The inquiry letter was not sent: no return can be recorded.",
+    "／": " / ",
+    "有効な電子証明書がありません。": "There is no valid certificate.",
+    "電子証明書の有効期限のお知らせを印刷": "Print the certificate validity slip",
+    "電子証明書の有効期限のお知らせを再発行": "Reissue the certificate validity slip",
+    "代理人の生年月日を入力してください。": "Enter the proxy's date of birth.",
+    "代理人の生年月日は%(date)s以降の日付を入力してください。": "Enter a proxy's date of birth on or after %(date)s.",
+    "代理人の氏名": "Proxy's name",
+    "代理人の氏名（カナ）": "Proxy's name (kana)",
+    "%(field)sを入力してください。": "Enter the %(field)s.",
+    "対象の電子証明書を選択してください。": "Choose the certificates concerned.",
+    "有効なマイナンバーカードがありません。": "There is no valid My Number card.",
+    "有効な署名用電子証明書がありません。": "There is no valid signing certificate.",
+    "有効な利用者証明用電子証明書がありません。": "There is no valid user certificate.",
+    "任意代理人による申請ではありません。": "This is not an application through an appointed proxy.",
+    "この申請は取り下げられています。": "This application was withdrawn.",
+    "発送日時が1回目の来庁より前になっています。": "The posting time is before the first visit.",
+    "この回答書は既に受理されています。": "This reply has already been received.",
+    "照会書がまだ発送されていません。": "The inquiry letter has not been sent yet.",
+    "この照会書の返戻は既に記録されています。": "The return of this inquiry letter is already recorded.",
+    "職員を選択してください。": "Choose the staff member.",
+    "所属窓口を選択してください。": "Choose the office.",
+    "「%(name)s」": '"%(name)s"',
+    "%(kind)s（%(applicant_type)s） #%(number)s": "%(kind)s (%(applicant_type)s) #%(number)s",
+    "%(kind)s %(start)s〜%(end)s（%(status)s）": "%(kind)s %(start)s – %(end)s (%(status)s)",
+    "%(kind)s %(serial)s（%(status)s）": "%(kind)s %(serial)s (%(status)s)",
+    "%(name)s（%(kana)s）": "%(name)s (%(kana)s)",
 }
 
 
@@ -568,13 +761,17 @@ def _fill_entry(entry: str) -> tuple[str, bool]:
     so that ``msgfmt --statistics`` counts them)."""
     lines = entry.split("\n")
     keys = [i for i, line in enumerate(lines) if line.startswith(("msgid ", "msgid_plural ", "msgstr"))]
-    if not keys or any(lines[i].startswith(("msgid_plural ", "msgstr[")) for i in keys):
+    if not keys:
         return entry, False
     msgid_at, msgstr_at = keys[0], keys[1]
     msgid = _unquote(lines[msgid_at:msgstr_at])
     english = EN.get(msgid)
-    if msgid and english is None:
-        return entry, False
+    plural = lines[msgstr_at].startswith("msgid_plural ")
+    if (msgid and english is None) or plural != isinstance(english, tuple):
+        return entry, False  # missing, or a plural entry without its (singular, plural) pair
+    if plural:
+        msgstr_at = next(i for i in keys if lines[i].startswith("msgstr["))
+        english = [f"msgstr[{n}] " + _quote(text) for n, text in enumerate(english)]
     comments = []
     for line in lines[:msgid_at]:
         if line.startswith("#|"):
@@ -587,7 +784,8 @@ def _fill_entry(entry: str) -> tuple[str, bool]:
         comments.append(line)
     if not msgid:  # the header: makemessages marks a new one fuzzy
         return "\n".join([*comments, *lines[msgid_at:]]), False
-    return "\n".join([*comments, *lines[msgid_at:msgstr_at], "msgstr " + _quote(english)]), True
+    msgstr = english if plural else ["msgstr " + _quote(english)]
+    return "\n".join([*comments, *lines[msgid_at:msgstr_at], *msgstr]), True
 
 
 def fill(po_path: Path) -> int:

@@ -5,6 +5,7 @@ Never holds the 12-digit individual number (個人番号).
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,7 +96,7 @@ class Resident(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.name_kana}）"
+        return gettext("%(name)s（%(kana)s）") % {"name": self.name, "kana": self.name_kana}
 
     SEARCH_FIELDS = ("name_search", "kana_search", "given_name_search", "given_kana_search")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki import rules
@@ -38,6 +39,11 @@ class Badge:
         return f"jpki-badge jpki-badge--{self.state}"
 
 
+def until(day: date) -> str:
+    """「〜2034-02-28」: valid until that day."""
+    return gettext("〜%(date)s") % {"date": f"{day:%Y-%m-%d}"}
+
+
 def certificate_badge(cert, today: date) -> Badge:
     """Badge for one certificate (or ``None`` → なし)."""
     if cert is None:
@@ -48,10 +54,13 @@ def certificate_badge(cert, today: date) -> Badge:
     state = "expired" if cert.status == "expired" else rules.certificate_state(cert.expires_on, today)
     if state == "renewal_window" and (cert.expires_on - today).days <= EXPIRES_SOON_DAYS:
         state = "expires_soon"
-    title = f"〜{cert.expires_on:%Y-%m-%d}"
+    title = until(cert.expires_on)
     if state in ("renewal_window", "expires_soon", "valid"):
         starts, _end = rules.renewal_window(cert.expires_on)
-        title += f"（更新は{starts:%Y-%m-%d}から）"
+        title = gettext("〜%(date)s（更新は%(start)sから）") % {
+            "date": f"{cert.expires_on:%Y-%m-%d}",
+            "start": f"{starts:%Y-%m-%d}",
+        }
     return Badge(state, str(LABELS[state]), title)
 
 
@@ -59,18 +68,18 @@ def card_badge(card, today: date) -> Badge:
     if card is None:
         return Badge("none", str(LABELS["none"]))
     if card.status == "suspended":
-        return Badge("suspended", str(LABELS["suspended"]), f"〜{card.expires_on:%Y-%m-%d}")
+        return Badge("suspended", str(LABELS["suspended"]), until(card.expires_on))
     if card.status != "active" or card.expires_on < today:
         return Badge(
             "expired",
             card.get_status_display() if card.status != "active" else str(LABELS["expired"]),
-            f"〜{card.expires_on:%Y-%m-%d}",
+            until(card.expires_on),
         )
     state = rules.certificate_state(card.expires_on, today)
     return Badge(
         "valid" if state == "valid" else "renewal_window",
         str(LABELS["valid"] if state == "valid" else LABELS["renewal_window"]),
-        f"〜{card.expires_on:%Y-%m-%d}",
+        until(card.expires_on),
     )
 
 

@@ -135,7 +135,7 @@ class LoginAttemptAdmin(SafeChangeListMixin, admin.ModelAdmin):
         if getattr(obj, "username_failures", 0) >= settings.AXES_USERNAME_FAILURE_LIMIT:
             reasons.append(_("このアカウントはすべての接続元でロック中"))
         if reasons:
-            return "・".join(reasons)
+            return _("・").join(reasons)
         return _("あと%(n)d回でロック") % {"n": settings.AXES_FAILURE_LIMIT - obj.failures_since_start}
 
     # --- the unlock actions --------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class LoginAttemptAdmin(SafeChangeListMixin, admin.ModelAdmin):
         self.message_user(
             request,
             _("%(names)sのログイン制限を解除しました（失敗の記録 %(n)d 件を削除）。")
-            % {"names": "、".join(f"「{name}」" for name in names), "n": removed},
+            % {"names": _("、").join(_("「%(name)s」") % {"name": name} for name in names), "n": removed},
             messages.SUCCESS,
         )
 
@@ -179,7 +179,7 @@ class LoginAttemptAdmin(SafeChangeListMixin, admin.ModelAdmin):
         self.message_user(
             request,
             _("接続元 %(ips)s のログイン制限を解除しました（失敗の記録 %(n)d 件を削除）。")
-            % {"ips": "、".join(addresses), "n": removed},
+            % {"ips": _("、").join(addresses), "n": removed},
             messages.SUCCESS,
         )
 

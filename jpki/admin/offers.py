@@ -10,14 +10,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki import rules, services
 from jpki.models import Application, Card, Certificate
 from jpki.services.counter import _check_initializable, _check_revocable
 
-MSG_SUSPENDED = "カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。"
-MSG_NO_CARD = "有効なマイナンバーカードがありません。カードの交付を先に記録してください。"
-MSG_NOT_REGISTERED = "吹田市に住民登録がないため申請できません。"
+MSG_SUSPENDED = _lazy("カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。")
+MSG_NO_CARD = _lazy("有効なマイナンバーカードがありません。カードの交付を先に記録してください。")
+MSG_NOT_REGISTERED = _lazy("吹田市に住民登録がないため申請できません。")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ OK = Availability()
 
 def refused(*reasons: str) -> Availability:
     unique = list(dict.fromkeys(str(r) for r in reasons if r))
-    return Availability("／".join(unique))
+    return Availability(_t("／").join(unique))
 
 
 def needs_legal_representative(resident) -> bool:
@@ -92,7 +94,7 @@ def revoke_availability(resident, card, valid) -> Availability:
     except ValidationError as exc:
         errors = _messages(exc)
         if "signing" in errors and "user" in errors:
-            return refused("有効な電子証明書がありません。")
+            return refused(_t("有効な電子証明書がありません。"))
     return OK
 
 
@@ -107,5 +109,5 @@ def password_init_availability(resident, card, valid) -> Availability:
             if key in errors:
                 return refused(*errors[key])
         if "signing" in errors and "user" in errors:
-            return refused("有効な電子証明書がないため初期化できません（新規発行になります）。")
+            return refused(_t("有効な電子証明書がないため初期化できません（新規発行になります）。"))
     return OK

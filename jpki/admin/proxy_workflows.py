@@ -20,6 +20,11 @@ from .workflow_base import Preview, Workflow, _cert_line, _current, _today
 PICKER_LIMIT = 10
 
 
+def proxy_line(proxy) -> str:
+    """「鈴木　一郎（子）」: the proxy's name and relation to the resident."""
+    return _t("%(name)s（%(relation)s）") % {"name": proxy.proxy_name, "relation": proxy.relation}
+
+
 class ProxyVisit1Workflow(Workflow):
     slug = "proxy-visit1"
     title = _("任意代理人による申請（1回目来庁・照会書送付依頼）")
@@ -77,8 +82,16 @@ class ProxyVisit1Workflow(Workflow):
         preview = Preview(
             rows=[
                 (_t("手続"), dict(form.fields["kind"].choices)[cd["kind"]]),
-                (_t("代理人"), f"{cd['proxy_name']}（{cd['proxy_kana']}）・{cd['relation']}"),
-                (_t("照会書の送付先"), f"〒{resident.postal_code} {resident.address}（本人の住民登録地・転送不要）"),
+                (
+                    _t("代理人"),
+                    _t("%(name)s（%(kana)s）・%(relation)s")
+                    % {"name": cd["proxy_name"], "kana": cd["proxy_kana"], "relation": cd["relation"]},
+                ),
+                (
+                    _t("照会書の送付先"),
+                    _t("〒%(postal_code)s %(address)s（本人の住民登録地・転送不要）")
+                    % {"postal_code": resident.postal_code, "address": resident.address},
+                ),
             ]
         )
         if cd["kind"] == Application.Kind.NEW:
@@ -148,8 +161,16 @@ class ProxyStepWorkflow(Workflow):
     def base_rows(self, application):
         proxy = application.proxy
         return [
-            (_t("申請"), f"#{application.pk} {application.get_kind_display()}（{application.get_status_display()}）"),
-            (_t("代理人"), f"{proxy.proxy_name}（{proxy.relation}）"),
+            (
+                _t("申請"),
+                _t("#%(number)s %(kind)s（%(status)s）")
+                % {
+                    "number": application.pk,
+                    "kind": application.get_kind_display(),
+                    "status": application.get_status_display(),
+                },
+            ),
+            (_t("代理人"), proxy_line(proxy)),
             (_t("1回目来庁"), f"{timezone.localtime(proxy.visit1_at):%Y-%m-%d %H:%M}"),
         ]
 
@@ -167,7 +188,13 @@ class ProxyLetterSentWorkflow(ProxyStepWorkflow):
 
     def preview(self, request, form, resident, application):
         rows = self.base_rows(application)
-        rows.append((_t("送付先"), f"〒{resident.postal_code} {resident.address}（転送不要・簡易書留）"))
+        rows.append(
+            (
+                _t("送付先"),
+                _t("〒%(postal_code)s %(address)s（転送不要・簡易書留）")
+                % {"postal_code": resident.postal_code, "address": resident.address},
+            )
+        )
         if letters_bridge.letters_enabled():
             letter = letters_bridge.current_inquiry(application)
             rows.append(
@@ -341,7 +368,7 @@ class WithdrawWorkflow(Workflow):
         proxy = getattr(application, "proxy", None)
         preview = Preview(rows=rows)
         if proxy is not None:
-            rows.insert(1, (_t("代理人"), f"{proxy.proxy_name}（{proxy.relation}）"))
+            rows.insert(1, (_t("代理人"), proxy_line(proxy)))
             preview.warnings.append(_t("2回目の来庁は受け付けられなくなります（取下げの理由を表示して断ります）。"))
         letter = letters_bridge.current_inquiry(application)
         if letter is not None and getattr(letter, "posted_at", None):

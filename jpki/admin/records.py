@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -224,8 +225,11 @@ def _positions(text: str, positions) -> str:
     parts = []
     for pos in positions:
         char = text[pos] if isinstance(pos, int) and 0 <= pos < len(text or "") else ""
-        parts.append(f"{pos + 1}文字目（{char}）" if char else f"{pos + 1}文字目")
-    return "、".join(parts)
+        if char:
+            parts.append(gettext("%(position)s文字目（%(char)s）") % {"position": pos + 1, "char": char})
+        else:
+            parts.append(gettext("%(position)s文字目") % {"position": pos + 1})
+    return gettext("、").join(parts)
 
 
 @admin.register(Certificate)

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -212,10 +213,11 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
 
     @admin.display(description=_("生年月日"), ordering="birth_date")
     def birth_date_display(self, obj):
+        age = rules.age_on(obj.birth_date, max(obj.birth_date, self._today()))
         return format_html(
-            "{}<br><small>{}歳</small>",
+            "{}<br><small>{}</small>",
             f"{obj.birth_date:%Y-%m-%d}",
-            rules.age_on(obj.birth_date, max(obj.birth_date, self._today())),
+            gettext("%(age)s歳") % {"age": age},
         )
 
     @admin.display(description=_("住所"))
@@ -226,7 +228,7 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
     def card_display(self, obj):
         card = self._card(obj)
         badge = badges.card_badge(card, self._today())
-        extra = format_html("<br><small>〜{}</small>", f"{card.expires_on:%Y-%m-%d}") if card else ""
+        extra = format_html("<br><small>{}</small>", badges.until(card.expires_on)) if card else ""
         return self._badge_html(badge, extra)
 
     def _cert_display(self, obj, kind):
@@ -234,7 +236,7 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
         badge = badges.certificate_badge(cert, self._today())
         extra = ""
         if cert is not None and cert.status == Certificate.Status.VALID:
-            extra = format_html("<br><small>〜{}</small>", f"{cert.expires_on:%Y-%m-%d}")
+            extra = format_html("<br><small>{}</small>", badges.until(cert.expires_on))
         return self._badge_html(badge, extra)
 
     @admin.display(description=_("署名用"))

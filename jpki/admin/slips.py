@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 
 from jpki import security
 from jpki.models import Application
@@ -75,7 +76,7 @@ def validity_slip_view(request, object_id):
         else:
             letter = once.submit(lambda: _make(application, request.user))
         if letter is None:
-            raise ValidationError("有効期限のお知らせが見つかりません。申請の画面から印刷してください。")
+            raise ValidationError(_t("有効期限のお知らせが見つかりません。申請の画面から印刷してください。"))
         data = letter_services.letter_open(letter=letter, actor=request.user, action=LETTER_PREVIEW, path=request.path)
     except submissions.AlreadyRecorded:
         letter = current_slip(application)
@@ -92,6 +93,8 @@ def _make(application: Application, actor):
     previous = current_slip(application)
     if previous is None:
         return letter_services.letter_create(
-            kind=SLIP_KIND, application=application, actor=actor, reason="電子証明書の有効期限のお知らせを印刷"
+            kind=SLIP_KIND, application=application, actor=actor, reason=_t("電子証明書の有効期限のお知らせを印刷")
         )
-    return letter_services.letter_reprint(letter=previous, actor=actor, reason="電子証明書の有効期限のお知らせを再発行")
+    return letter_services.letter_reprint(
+        letter=previous, actor=actor, reason=_t("電子証明書の有効期限のお知らせを再発行")
+    )

@@ -196,7 +196,7 @@ def entered_values(form) -> list[tuple[str, str]]:
         if value is True:
             shown = "✔"
         elif name.endswith("_number") and name != "fee_receipt_number" and name != "tracking_number":
-            shown = f"…{services.mask_document_number(str(value))}（末尾4桁のみ記録）"
+            shown = _t("…%(last4)s（末尾4桁のみ記録）") % {"last4": services.mask_document_number(str(value))}
         elif getattr(field, "choices", None):
             shown = str(dict(field.choices).get(value, value))
         elif isinstance(value, date):

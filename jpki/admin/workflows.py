@@ -119,7 +119,7 @@ class RevokeWorkflow(Workflow):
         for cert in Certificate.objects.filter(
             card=outcome.card, status=Certificate.Status.REVOKED, revoked_at=outcome.received_at
         ):
-            rows.append((cert.get_kind_display(), f"失効（{cert.revocation_reason}）"))
+            rows.append((cert.get_kind_display(), _t("失効（%(reason)s）") % {"reason": cert.revocation_reason}))
         return {"rows": rows, "application_id": outcome.pk}
 
 
@@ -200,10 +200,13 @@ class ReissueWorkflow(Workflow):
         old, valid = _current(resident)
         if old is not None:
             preview.revokes.append(
-                f"旧カード {old}（{dict(form.fields['old_card_status'].choices)[cd['old_card_status']]}として終了）"
+                _t("旧カード %(card)s（%(status)sとして終了）")
+                % {"card": old, "status": dict(form.fields["old_card_status"].choices)[cd["old_card_status"]]}
             )
             for cert in valid.values():
-                preview.revokes.append(_cert_line(cert) + "（カード再交付により失効）")
+                preview.revokes.append(
+                    _t("%(certificate)s（カード再交付により失効）") % {"certificate": _cert_line(cert)}
+                )
         self.certificate_text_preview(resident, preview)
         return preview
 
@@ -350,17 +353,33 @@ class BasicInfoWorkflow(Workflow):
         if set(changed) & set(resident_services.BASIC_INFO_FIELDS):
             _card, valid = _current(resident)
             if Certificate.Kind.SIGNING in valid:
-                preview.revokes.append(_cert_line(valid[Certificate.Kind.SIGNING]) + "（基本4情報の変更）")
+                preview.revokes.append(
+                    _t("%(certificate)s（基本4情報の変更）")
+                    % {"certificate": _cert_line(valid[Certificate.Kind.SIGNING])}
+                )
             preview.notes.append(_t("署名用電子証明書は同じ日に新規発行できます（利用者証明用の有効期限が上限）。"))
         new_address = "".join(p for p in (changes["address_town"], changes["address_block"]) if p)
         for label, text in ((_t("氏名"), changes["name"]), (_t("住所"), new_address)):
             for issue in charset.check_text(text):
                 sub = issue["substitute"]
-                preview.warnings.append(
-                    f"{label}の{issue['position'] + 1}文字目「{issue['char']}」({issue['codepoint']})"
-                    "は電子証明書に使用できません。"
-                    + (f"代替文字: {sub}" if sub else "代替文字がないため、かな表記になります。")
-                )
+                where = {
+                    "field": label,
+                    "position": issue["position"] + 1,
+                    "char": issue["char"],
+                    "codepoint": issue["codepoint"],
+                    "substitute": sub,
+                }
+                if sub:
+                    text = _t(
+                        "%(field)sの%(position)s文字目「%(char)s」(%(codepoint)s)は電子証明書に使用できません。"
+                        "代替文字: %(substitute)s"
+                    )
+                else:
+                    text = _t(
+                        "%(field)sの%(position)s文字目「%(char)s」(%(codepoint)s)は電子証明書に使用できません。"
+                        "代替文字がないため、かな表記になります。"
+                    )
+                preview.warnings.append(text % where)
         return preview
 
     def perform(self, request, form, resident, application, dry=False):
@@ -392,7 +411,7 @@ class DepartureWorkflow(Workflow):
             if cert.kind == Certificate.Kind.SIGNING or ends_card:
                 preview.revokes.append(_cert_line(cert))
         if ends_card and card is not None:
-            preview.revokes.append(f"カード {card}（廃止）")
+            preview.revokes.append(_t("カード %(card)s（廃止）") % {"card": card})
         return preview
 
     def perform(self, request, form, resident, application, dry=False):

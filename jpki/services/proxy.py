@@ -7,6 +7,8 @@ import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki import rules
 from jpki.models import (
@@ -42,7 +44,7 @@ from .counter import _check_initializable, _check_revocable, _revoke_requested
 
 PROXY_MIN_AGE = 15  # an appointed proxy is at least 15 on visit 1
 PROXY_BORN_EARLIEST = date(1900, 1, 1)  # earlier is a typing error (0001-01-01), not a living proxy
-MSG_POSTAL_CODE = "郵便番号は7桁の数字で入力してください（例: 564-0041）。"
+MSG_POSTAL_CODE = _lazy("郵便番号は7桁の数字で入力してください（例: 564-0041）。")
 _POSTAL_CODE = re.compile(r"([0-9]{3})[-‐‑−–—―ー]?([0-9]{4})", re.ASCII)
 
 
@@ -50,14 +52,14 @@ def proxy_birth_date_problem(birth_date, on: date) -> str | None:
     """Why ``birth_date`` cannot be a proxy's on ``on`` (missing, before 1900, in the future, under 15),
     else None. The visit 1 form checks the same."""
     if birth_date is None:
-        return "代理人の生年月日を入力してください。"
+        return _t("代理人の生年月日を入力してください。")
     if birth_date < PROXY_BORN_EARLIEST:
         earliest = PROXY_BORN_EARLIEST
-        return f"代理人の生年月日は{earliest.year}年{earliest.month}月{earliest.day}日以降の日付を入力してください。"
+        return _t("代理人の生年月日は%(date)s以降の日付を入力してください。") % {"date": f"{earliest:%Y-%m-%d}"}
     if birth_date >= on:
-        return "代理人の生年月日が正しくありません（来庁日以降の日付です）。"
+        return _t("代理人の生年月日が正しくありません（来庁日以降の日付です）。")
     if rules.age_on(birth_date, on) < PROXY_MIN_AGE:
-        return f"任意代理人は{PROXY_MIN_AGE}歳以上の方に限られます。生年月日を確認してください。"
+        return _t("任意代理人は%(age)s歳以上の方に限られます。生年月日を確認してください。") % {"age": PROXY_MIN_AGE}
     return None
 
 
@@ -76,12 +78,12 @@ def normalize_postal_code(text) -> str | None:
 
 
 PROXY_CHECKLIST = (
-    ("resident_card_checked", "本人のマイナンバーカードを確認してください。"),
+    ("resident_card_checked", _lazy("本人のマイナンバーカードを確認してください。")),
     ("proxy_photo_id_checked", MSG_PHOTO_ID_REQUIRED),
-    ("reply_complete", "照会書兼回答書の回答書欄が記入されていることを確認してください。"),
-    ("power_of_attorney_complete", "委任状欄が記入されていることを確認してください。"),
-    ("envelope_sealed", "回答書が封筒に封入され、割印されていることを確認してください。"),
-    ("application_form_checked", "電子証明書新規発行申請書を受け取ってください。"),
+    ("reply_complete", _lazy("照会書兼回答書の回答書欄が記入されていることを確認してください。")),
+    ("power_of_attorney_complete", _lazy("委任状欄が記入されていることを確認してください。")),
+    ("envelope_sealed", _lazy("回答書が封筒に封入され、割印されていることを確認してください。")),
+    ("application_form_checked", _lazy("電子証明書新規発行申請書を受け取ってください。")),
 )
 
 
@@ -120,15 +122,15 @@ def proxy_visit1(
         Application.Kind.PASSWORD_INIT,
         Application.Kind.REVOCATION,
     ):
-        errors.setdefault("kind", []).append("任意代理人が申請できない手続です。")
+        errors.setdefault("kind", []).append(_t("任意代理人が申請できない手続です。"))
     for name, value, label in (
-        ("proxy_name", proxy_name, "代理人の氏名"),
-        ("proxy_kana", proxy_kana, "代理人の氏名（カナ）"),
-        ("proxy_address", proxy_address, "代理人の住所"),
-        ("relation", relation, "本人との関係"),
+        ("proxy_name", proxy_name, _t("代理人の氏名")),
+        ("proxy_kana", proxy_kana, _t("代理人の氏名（カナ）")),
+        ("proxy_address", proxy_address, _t("代理人の住所")),
+        ("relation", relation, _t("本人との関係")),
     ):
         if not value or not str(value).strip():
-            errors.setdefault(name, []).append(f"{label}を入力してください。")
+            errors.setdefault(name, []).append(_t("%(field)sを入力してください。") % {"field": label})
     birth_problem = proxy_birth_date_problem(proxy_birth_date, on)
     if birth_problem:
         errors.setdefault("proxy_birth_date", []).append(birth_problem)
@@ -154,24 +156,26 @@ def proxy_visit1(
             errors.setdefault(key, []).extend(msgs)
     else:
         if not resident.is_registered:
-            errors.setdefault("resident", []).append("吹田市に住民登録がないため申請できません。")
+            errors.setdefault("resident", []).append(_t("吹田市に住民登録がないため申請できません。"))
         needs_legal = (
             rules.age_on(resident.birth_date, on) < rules.SIGNING_CERTIFICATE_MIN_AGE or resident.is_adult_ward
         )
         if needs_legal:
             errors.setdefault("applicant_type", []).append(
-                "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。"
+                _t(
+                    "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。"
+                )
             )
         if not signing and not user:
-            errors.setdefault("signing", []).append("対象の電子証明書を選択してください。")
+            errors.setdefault("signing", []).append(_t("対象の電子証明書を選択してください。"))
         if card is None:
-            errors.setdefault("card", []).append("有効なマイナンバーカードがありません。")
+            errors.setdefault("card", []).append(_t("有効なマイナンバーカードがありません。"))
         else:
             current = valid_certificates(card)
             if signing and Certificate.Kind.SIGNING not in current:
-                errors.setdefault("signing", []).append("有効な署名用電子証明書がありません。")
+                errors.setdefault("signing", []).append(_t("有効な署名用電子証明書がありません。"))
             if user and Certificate.Kind.USER not in current:
-                errors.setdefault("user", []).append("有効な利用者証明用電子証明書がありません。")
+                errors.setdefault("user", []).append(_t("有効な利用者証明用電子証明書がありません。"))
     if errors:
         raise ValidationError(errors)
     app = _new_application(
@@ -212,21 +216,27 @@ def _lock_proxy(application: Application) -> tuple[Application, ProxyAuthorizati
     try:
         proxy = ProxyAuthorization.objects.select_for_update().get(application=app)
     except ProxyAuthorization.DoesNotExist as exc:
-        raise ValidationError({"application": "任意代理人による申請ではありません。"}) from exc
+        raise ValidationError({"application": _t("任意代理人による申請ではありません。")}) from exc
     return app, proxy
 
 
 def _refuse_if_ended(app: Application, proxy: ProxyAuthorization) -> None:
     if proxy.stage == ProxyAuthorization.Stage.RETURNED or app.status == Application.Status.RETURNED:
         raise ValidationError(
-            {"application": "照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。"}
+            {"application": _t("照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。")}
         )
     if app.status == Application.Status.CANCELLED or proxy.stage == ProxyAuthorization.Stage.WITHDRAWN:
         note = withdrawal_note(app)
-        message = f"この申請は取り下げられています（{note}）。" if note else "この申請は取り下げられています。"
+        message = (
+            _t("この申請は取り下げられています（%(note)s）。") % {"note": note}
+            if note
+            else _t("この申請は取り下げられています。")
+        )
         raise ValidationError({"application": message})
     if app.status in (Application.Status.COMPLETED, Application.Status.REFUSED):
-        raise ValidationError({"application": f"この申請は既に「{app.get_status_display()}」です。"})
+        raise ValidationError(
+            {"application": _t("この申請は既に「%(status)s」です。") % {"status": app.get_status_display()}}
+        )
 
 
 @_atomic_domain_write
@@ -239,9 +249,9 @@ def proxy_letter_sent(
     app, proxy = _lock_proxy(application)
     _refuse_if_ended(app, proxy)
     if proxy.stage != ProxyAuthorization.Stage.VISIT1:
-        raise ValidationError({"application": "照会書は既に発送済みです。"})
+        raise ValidationError({"application": _t("照会書は既に発送済みです。")})
     if at < proxy.visit1_at:
-        raise ValidationError({"at": "発送日時が1回目の来庁より前になっています。"})
+        raise ValidationError({"at": _t("発送日時が1回目の来庁より前になっています。")})
     proxy.stage = ProxyAuthorization.Stage.LETTER_SENT
     proxy.letter_sent_at = at
     _save(proxy, actor, reason)
@@ -260,9 +270,9 @@ def proxy_reply_received(
     app, proxy = _lock_proxy(application)
     _refuse_if_ended(app, proxy)
     if proxy.stage == ProxyAuthorization.Stage.REPLY_RECEIVED:
-        raise ValidationError({"application": "この回答書は既に受理されています。"})
+        raise ValidationError({"application": _t("この回答書は既に受理されています。")})
     if proxy.stage != ProxyAuthorization.Stage.LETTER_SENT:
-        raise ValidationError({"application": "照会書がまだ発送されていません。"})
+        raise ValidationError({"application": _t("照会書がまだ発送されていません。")})
     proxy.stage = ProxyAuthorization.Stage.REPLY_RECEIVED
     proxy.reply_received_at = at
     _save(proxy, actor, reason)
@@ -279,13 +289,13 @@ def proxy_letter_returned(
     reason = _require_reason(reason)
     at = _now(at)
     if not return_reason or not return_reason.strip():
-        raise ValidationError({"return_reason": "返戻理由を選択してください。"})
+        raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
     app, proxy = _lock_proxy(application)
     if proxy.stage == ProxyAuthorization.Stage.RETURNED:
-        raise ValidationError({"application": "この照会書の返戻は既に記録されています。"})
+        raise ValidationError({"application": _t("この照会書の返戻は既に記録されています。")})
     _refuse_if_ended(app, proxy)
     if proxy.stage != ProxyAuthorization.Stage.LETTER_SENT:
-        raise ValidationError({"application": "発送済みの照会書ではないため返戻を記録できません。"})
+        raise ValidationError({"application": _t("発送済みの照会書ではないため返戻を記録できません。")})
     proxy.stage = ProxyAuthorization.Stage.RETURNED
     proxy.returned_at = at
     proxy.return_reason = return_reason.strip()[:60]
@@ -319,11 +329,12 @@ def proxy_visit2(
     errors: dict[str, list[str]] = {}
     if proxy.stage == ProxyAuthorization.Stage.VISIT1:
         errors.setdefault("application", []).append(
-            "照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。"
+            _t("照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。")
         )
     if _local_date(at) <= _local_date(proxy.visit1_at):
         errors.setdefault("application", []).append(
-            f"任意代理人による申請は即日処理できません（1回目来庁: {_local_date(proxy.visit1_at):%Y-%m-%d}）。"
+            _t("任意代理人による申請は即日処理できません（1回目来庁: %(day)s）。")
+            % {"day": f"{_local_date(proxy.visit1_at):%Y-%m-%d}"}
         )
     if proxy_document is None or not rules.is_official_photo_id(proxy_document.kind):
         errors.setdefault("proxy_document_kind", []).append(MSG_PHOTO_ID_REQUIRED)
@@ -412,7 +423,9 @@ def application_cancel(
     at = _now(at)
     app = Application.objects.select_for_update().get(pk=application.pk)
     if not app.is_open:
-        raise ValidationError({"application": f"この申請は既に「{app.get_status_display()}」です。"})
+        raise ValidationError(
+            {"application": _t("この申請は既に「%(status)s」です。") % {"status": app.get_status_display()}}
+        )
     flag = _check_counter_hours(at, outside_hours_confirmed)
     proxy = ProxyAuthorization.objects.select_for_update().filter(application=app).first()
     if proxy is not None:

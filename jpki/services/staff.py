@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki.models import Office, StaffProfile
 from residents.recording import require_reason as _require_reason
@@ -15,8 +17,8 @@ from residents.recording import save as _save
 
 from .base import _atomic_domain_write
 
-MSG_OFFICE_INACTIVE = "使用中でない窓口には所属させられません。"
-MSG_PROFILE_USER_FIXED = "所属の記録の職員は変更できません。その職員の所属を新しく登録してください。"
+MSG_OFFICE_INACTIVE = _lazy("使用中でない窓口には所属させられません。")
+MSG_PROFILE_USER_FIXED = _lazy("所属の記録の職員は変更できません。その職員の所属を新しく登録してください。")
 
 
 def _locked(model, instance):
@@ -71,11 +73,11 @@ def staff_profile_save(
     current = _locked(StaffProfile, instance)
     errors: dict[str, list[str]] = {}
     if user is None or not isinstance(user, get_user_model()):
-        errors.setdefault("user", []).append("職員を選択してください。")
+        errors.setdefault("user", []).append(_t("職員を選択してください。"))
     elif current is not None and current.user_id != user.pk:
         errors.setdefault("user", []).append(MSG_PROFILE_USER_FIXED)
     if office is None:
-        errors.setdefault("office", []).append("所属窓口を選択してください。")
+        errors.setdefault("office", []).append(_t("所属窓口を選択してください。"))
     elif not office.is_active and (current is None or current.office_id != office.pk):
         errors.setdefault("office", []).append(MSG_OFFICE_INACTIVE)
     if errors:

@@ -563,7 +563,7 @@ EN = {
     "%(name)s（%(kana)s）・%(relation)s": "%(name)s (%(kana)s), %(relation)s",
     "照会書の送付先": "Inquiry letter sent to",
     "〒%(postal_code)s %(address)s（本人の住民登録地・転送不要）": (
-        "〒%(postal_code)s %(address)s (the resident's registered address, no forwarding)"
+        "%(postal_code)s %(address)s (the resident's registered address, no forwarding)"
     ),
     "有効期限は2回目の来庁日（発行日）で決まります。上記は本日発行した場合の目安です。": (
         "The expiry dates are set by the second visit (the issue date). Those above assume issuance today."
@@ -579,7 +579,7 @@ EN = {
     "#%(number)s %(kind)s（%(status)s）": "#%(number)s %(kind)s (%(status)s)",
     "送付先": "Sent to",
     "〒%(postal_code)s %(address)s（転送不要・簡易書留）": (
-        "〒%(postal_code)s %(address)s (no forwarding, simple registered mail)"
+        "%(postal_code)s %(address)s (no forwarding, simple registered mail)"
     ),
     "記録時に作成します（照会番号を採番）": "Created when recorded (a reference number is assigned)",
     "この申請は発行せずに終了します。2回目の来庁は受け付けられません。": (
@@ -656,14 +656,14 @@ EN = {
     "%(opens)s〜%(closes)s。": "%(opens)s–%(closes)s. ",
     "・": " · ",
     "（%(slip_label)s）": " (%(slip_label)s)",
-    "%(birth_date)s・〒%(postal_code)s %(address)s": "%(birth_date)s · 〒%(postal_code)s %(address)s",
+    "%(birth_date)s・〒%(postal_code)s %(address)s": "%(birth_date)s · %(postal_code)s %(address)s",
     "。": ". ",
     "（": " (",
     "）": ")",
     "：": ": ",
     "（通称: %(alias)s）": " (alias: %(alias)s)",
     "%(birth_date)s（%(age)s歳）・%(sex)s・〒%(postal_code)s %(address)s": (
-        "%(birth_date)s (age %(age)s) · %(sex)s · 〒%(postal_code)s %(address)s"
+        "%(birth_date)s (age %(age)s) · %(sex)s · %(postal_code)s %(address)s"
     ),
     "　": " ",
     "（%(office)s）": " (%(office)s)",

@@ -322,6 +322,15 @@ def address_block(resident) -> tuple[Any, str]:
     return layout, markup
 
 
+def check_letter(kind: str, application) -> None:
+    """Raise ``fit.LetterRefused`` (a ValidationError naming the field) when a letter of this kind for this
+    application cannot be printed: an unprintable character, or an address block that does not fit."""
+    resident = application.resident
+    _check_printable(resident, _proxy_of(application))
+    if kind in WINDOW_KINDS:
+        address_block(resident)
+
+
 def letter_refusal(data: LetterData) -> str | None:
     """Why this letter cannot be printed (the message naming the field), or None when it can."""
     from letters import fit

@@ -411,11 +411,21 @@ def _letterhead() -> dict[str, Any]:
     }
 
 
+_HALF_WIDTH_BRACKETS = re.compile(r"\(([^()]*[^\x00-\x7f][^()]*)\)")
+
+
+def _full_width_brackets(text: str) -> str:
+    """Brackets around Japanese text in full width, as Japanese typesetting wants: 「(数字のみ)」 → 「（数字のみ）」."""
+    return _HALF_WIDTH_BRACKETS.sub(r"（\1）", text)
+
+
 def _password_rules() -> tuple[str, str]:
     try:
         from jpki.rules import SIGNING_CERTIFICATE_PASSWORD_RULE, USER_CERTIFICATE_PASSWORD_RULE
 
-        return SIGNING_CERTIFICATE_PASSWORD_RULE, USER_CERTIFICATE_PASSWORD_RULE
+        return _full_width_brackets(SIGNING_CERTIFICATE_PASSWORD_RULE), _full_width_brackets(
+            USER_CERTIFICATE_PASSWORD_RULE
+        )
     except ImportError:  # pragma: no cover
         return (
             "署名用電子証明書のパスワード: 6文字以上16文字以内の英数字。英字と数字をそれぞれ1文字以上含めてください。",

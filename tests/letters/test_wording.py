@@ -67,7 +67,8 @@ def test_reply_deadline_is_printed_as_a_date_from_the_setting(settings, days, ex
     settings.PROXY_REPLY_DEADLINE_DAYS = days
     inquiry = _compact(_pdf()[0])
     assert "回答の期限" in inquiry and f"{expected}まで" in inquiry
-    assert f"{expected}まで" in _compact(_pdf(kind="inquiry_request")[0])
+    # the request printed at visit 1 does not guess the letter's date: it points to the letter's deadline
+    assert "回答の期限" in _compact(_pdf(kind="inquiry_request")[0])
 
 
 def test_reply_page_carries_the_residents_name():

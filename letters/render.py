@@ -282,6 +282,10 @@ def _local_date(moment: date | datetime) -> date:
     return moment
 
 
+#: Letter kinds that print only the resident (never the proxy's name or address).
+RESIDENT_ONLY_KINDS = frozenset({"validity_slip"})
+
+
 def _check_printable(resident, proxy) -> None:
     """Refuse the letter (``fit.UnprintableCharacter``) when a printed name or address holds a character that
     neither IPAmj明朝 nor IPAex明朝 has: never a fallback face, never an empty box."""
@@ -326,7 +330,7 @@ def check_letter(kind: str, application) -> None:
     """Raise ``fit.LetterRefused`` (a ValidationError naming the field) when a letter of this kind for this
     application cannot be printed: an unprintable character, or an address block that does not fit."""
     resident = application.resident
-    _check_printable(resident, _proxy_of(application))
+    _check_printable(resident, None if kind in RESIDENT_ONLY_KINDS else _proxy_of(application))
     if kind in WINDOW_KINDS:
         address_block(resident)
 
@@ -366,7 +370,7 @@ def letter_context(data: LetterData) -> dict[str, Any]:
                 "renewal_opens": wareki(opens) if opens else "",
             }
         )
-    _check_printable(resident, proxy)
+    _check_printable(resident, None if data.kind in RESIDENT_ONLY_KINDS else proxy)
     block = barcode = None
     if data.kind in WINDOW_KINDS:
         block, barcode = address_block(resident)

@@ -258,6 +258,17 @@ def test_a_character_no_letter_font_has_refuses_the_letter_naming_field_and_char
         assert label in refused.value.messages[0] and char in refused.value.messages[0]
 
 
+def test_letter_refusal_tells_why_a_letter_cannot_be_printed_or_none():
+    assert render.letter_refusal(_data()) is None
+    assert "김" in render.letter_refusal(_data(name="김　철수"))
+    assert "方書" in render.letter_refusal(_data(address_building="ハイツỄ"))
+    proxy_only = _data()
+    proxy_only.application.proxy.proxy_name = "김　영희"
+    assert "代理人の氏名" in render.letter_refusal(proxy_only)
+    proxy_only.kind = "validity_slip"  # the slip prints the resident only
+    assert render.letter_refusal(proxy_only) is None
+
+
 def test_the_glyph_check_catches_a_missing_glyph():
     """The check used below truly fails for 김 and Ễ (rendered here without the letter's refusal)."""
     html = render.document_html(['<div class="page"><p class="reg">髙橋 김 Ễ</p></div>'])

@@ -337,3 +337,18 @@ def test_letter_create_refuses_a_resident_whose_name_cannot_be_printed(proxy_app
         letter_create(kind="inquiry", application=proxy_application, actor=clerk, reason="照会書の作成")
     assert "氏名" in str(refused.value) and "김" in str(refused.value)
     assert not Letter.objects.filter(application=proxy_application).exists()
+
+
+@pytest.mark.parametrize("window", [(23.0, 12.0, 90.0, 45.0), (20.0, 15.0, 95.0, 48.0), (25.0, 16.0, 80.0, 36.0)])
+def test_the_worst_case_fits_other_window_settings_too(settings, window):
+    settings.LETTER_WINDOW_MM = window
+    app, certs = sample_application(0, at=AT, worst=True)
+    data = render.LetterData(kind="inquiry", application=app, reference="SU-2026-000779", rendered_at=AT)
+    assert_block_visible(render.render_letter(data).pdf, app.resident)
+
+
+def test_the_qr_code_is_vector_and_the_only_picture_is_the_barcode():
+    pdf = render.render_letter(_data()).pdf
+    pictures = images(pdf, 0)
+    assert len(pictures) == 1  # the customer barcode; the QR code is drawn as paths
+    assert pictures[0]["top"] < 99 * MM and (pictures[0]["x1"] - pictures[0]["x0"]) / MM < 80

@@ -220,8 +220,10 @@ OFFICE_PHONE = env.str("OFFICE_PHONE", default="06-6384-1231")
 OFFICE_PHONE_EXTENSIONS = env.str("OFFICE_PHONE_EXTENSIONS", default="内線2275・2276")
 # Days after which a proxy inquiry letter without reply is highlighted (not published: a setting).
 PROXY_REPLY_DEADLINE_DAYS = env.int("PROXY_REPLY_DEADLINE_DAYS", default=14)
-# Window of the 長形3号 envelope on the A4 sheet folded in three, in mm: (left, top, width, height).
-LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[23.0, 12.0, 90.0, 45.0]))
+# The letter area always visible through the envelope window (left, top, width, height mm): README "Mail-safety".
+LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[25.0, 16.0, 86.0, 39.0]))
+LETTER_DOCUMENT_NUMBER = env.str("LETTER_DOCUMENT_NUMBER", default="")  # 文書番号 on the inquiry letter, optional
+LETTER_SEAL_OMITTED = env.bool("LETTER_SEAL_OMITTED", default=False)  # print 「公印省略」 under the mayor's name
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

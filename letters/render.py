@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -52,7 +52,11 @@ REGISTER_FONT = "IPAmjMincho"  # IPAmj明朝: names and addresses in the registe
 BODY_FONT = "IPAexMincho"  # IPAex明朝: body text
 EXPECTED_FONTS = frozenset({REGISTER_FONT, BODY_FONT})
 
-DEFAULT_WINDOW_MM = (23.0, 12.0, 90.0, 45.0)
+#: The part of the folded letter that is always visible through the window of a 長形3号 window envelope
+#: (left, top, width, height in mm from the sheet's top-left corner): a typical window of 90 × 45 mm at
+#: 23 mm from the left and 12–14 mm from the top, less 2 mm on every side for the letter's movement
+#: inside the envelope (and the top taken at 14 mm). README, "Mail-safety".
+DEFAULT_WINDOW_MM = (25.0, 16.0, 86.0, 39.0)
 WINDOW_PLAY_MM = 3.0  # the address block keeps this much distance from every side of the window
 
 KIND_PHRASES = {
@@ -118,17 +122,45 @@ def _data_uri(png: bytes) -> str:
 
 @lru_cache(maxsize=4096)
 def qr_png_uri(text: str) -> str:
-    """The reference as a QR code: a PNG with one pixel per module (quiet zone of 2 modules), printed at
-    18 mm without smoothing (``image-rendering: pixelated``), so it scans like the vector drawing did.
-
-    A raster image is laid out as one replaced box and embedded once per letter (both pages share it);
-    WeasyPrint draws an SVG image anew, element by element, on every page.
-    """
+    """The reference as a QR code PNG, one pixel per module, quiet zone of 2 modules (kept for callers that
+    want a raster; the letters print :func:`qr_svg_uri`, vector with the full 4-module quiet zone)."""
     import segno
 
     qr = segno.make(text, error="m", micro=False)
     rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=2)]
     return _data_uri(_png_gray(rows, len(rows[0])))
+
+
+#: ISO/IEC 18004 quiet zone: 4 modules of light on every side, inside the image.
+QR_QUIET_MODULES = 4
+
+
+@lru_cache(maxsize=4096)
+def qr_svg_uri(text: str) -> str:
+    """The reference as a QR code drawn as vector (an SVG data URI: one path of filled module runs,
+    4-module quiet zone included), so that a scanner or a fax that resamples the page still reads it
+    (a one-pixel-per-module image blurs below 150 dpi; the vector decodes at 100 dpi)."""
+    import segno
+
+    qr = segno.make(text, error="m", micro=False)
+    rows = list(qr.matrix_iter(scale=1, border=QR_QUIET_MODULES))
+    size = len(rows)
+    path = []
+    for y, row in enumerate(rows):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                path.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+        f'shape-rendering="crispEdges"><path fill="#000" d="{"".join(path)}"/></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
 
 
 def customer_barcode_png(chars: list[str], *, point_size: float = 10.0) -> tuple[str, float, float]:
@@ -159,28 +191,38 @@ def customer_barcode_png(chars: list[str], *, point_size: float = 10.0) -> tuple
     return _data_uri(_png_gray(rows, width_px)), round(width_mm, 4), round(cb.LONG_BAR_MM * scale, 4)
 
 
-#: Width and height in mm of the customer barcode at 10 pt (67 bars), as set for img.cbarimg in letters.css.
+#: Width and height in mm of the customer barcode picture at 10 pt (67 bars) from customer_barcode_png
+#: (the height is the tolerance top 3.6 mm; the letters draw it 3.5 mm high, see customer_barcode_markup).
 CUSTOMER_BARCODE_MM = (79.8, 3.6)
 
 
-def customer_barcode_markup(postal_code: str, address_after_town: str) -> str:
-    """Japan Post customer barcode (カスタマバーコード) as an image, or "" when none applies."""
+def customer_barcode_chars(postal_code: str, address_after_town: str) -> list[str] | None:
+    """The customer barcode's characters, or None when none applies (representative code, no number)."""
     try:
         from letters.barcode import customer_barcode
 
-        chars = customer_barcode(postal_code, address_after_town)
-        if not chars:
-            return ""
-        uri, width_mm, height_mm = customer_barcode_png(chars, point_size=10.0)
-        if (width_mm, height_mm) == CUSTOMER_BARCODE_MM:  # the size in letters.css (img.cbarimg)
-            return mark_safe(f'<img class="cbarimg" alt="カスタマバーコード" src="{uri}">')
-        return mark_safe(
-            f'<img class="cbarimg" alt="カスタマバーコード" style="width: {width_mm}mm; height: {height_mm}mm" '
-            f'src="{uri}">'
-        )
+        return customer_barcode(postal_code, address_after_town) or None
     except Exception:  # noqa: BLE001 - no barcode is better than no letter
         logger.info("no customer barcode for %s", postal_code, exc_info=True)
+        return None
+
+
+def customer_barcode_markup(chars: list[str] | None, *, point_size: float = 10.0) -> str:
+    """Japan Post customer barcode (カスタマバーコード) as an image at ``point_size``, or "" without one.
+
+    The long bar is drawn at 3.5 × a/10 mm (``letters.fit.BARCODE_LONG_BAR_10PT_MM``), the middle of
+    the manual's tolerance 3.40–3.60; the timing bar a third of it (1.17 × a/10, tolerance 1.05–1.35).
+    The 2 mm quiet space around it is the image's margin (``img.cbarimg`` in letters.css).
+    """
+    if not chars:
         return ""
+    from letters.fit import BARCODE_LONG_BAR_10PT_MM
+
+    uri, width_mm, _top_of_tolerance = customer_barcode_png(chars, point_size=point_size)
+    height_mm = round(BARCODE_LONG_BAR_10PT_MM * point_size / 10, 4)
+    return mark_safe(
+        f'<img class="cbarimg" alt="カスタマバーコード" style="width: {width_mm}mm; height: {height_mm}mm" src="{uri}">'
+    )
 
 
 def _office_block() -> dict[str, str]:
@@ -230,6 +272,80 @@ class LetterData:
     guides: bool = False  # draw the envelope window outline (specimens, for aligning printers)
 
 
+#: Letter kinds mailed in a window envelope: their address block is fitted to the window (letters.fit).
+WINDOW_KINDS = frozenset({"inquiry"})
+
+
+def _local_date(moment: date | datetime) -> date:
+    if isinstance(moment, datetime):
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    return moment
+
+
+#: Letter kinds that print only the resident (never the proxy's name or address).
+RESIDENT_ONLY_KINDS = frozenset({"validity_slip"})
+
+
+def _check_printable(resident, proxy) -> None:
+    """Refuse the letter (``fit.UnprintableCharacter``) when a printed name or address holds a character that
+    neither IPAmj明朝 nor IPAex明朝 has: never a fallback face, never an empty box."""
+    from letters import fit
+
+    fields = [
+        ("氏名", resident.name),
+        ("通称", getattr(resident, "alias_name", "")),
+        ("住所（町域まで）", resident.address_town),
+        ("住所（番地）", resident.address_block),
+        ("方書", resident.address_building),
+    ]
+    if proxy is not None:
+        fields += [("代理人の氏名", proxy.proxy_name), ("代理人の住所", proxy.proxy_address)]
+    fit.check_printable(fields)
+
+
+def address_block(resident) -> tuple[Any, str]:
+    """The fitted address block (``fit.BlockLayout``) for the window setting and its barcode markup.
+
+    Raises ``fit.AddressBlockDoesNotFit`` (a ValidationError naming the field) when it cannot fit."""
+    from letters import fit
+
+    inner = window_boxes()["addr"]
+    after_town = "".join(p for p in (resident.address_block, resident.address_building) if p)
+    chars = customer_barcode_chars(resident.postal_code, after_town)
+    layout = fit.fit_address_block(
+        postal_code=resident.postal_code,
+        address=f"{resident.address_town}{resident.address_block}",
+        building=resident.address_building or "",
+        name=resident.name,
+        alias=getattr(resident, "alias_name", "") or "",
+        barcode=bool(chars),
+        width_mm=inner["width"],
+        height_mm=inner["height"],
+    )
+    markup = customer_barcode_markup(chars, point_size=layout.barcode_pt) if layout.barcode_pt else ""
+    return layout, markup
+
+
+def check_letter(kind: str, application) -> None:
+    """Raise ``fit.LetterRefused`` (a ValidationError naming the field) when a letter of this kind for this
+    application cannot be printed: an unprintable character, or an address block that does not fit."""
+    resident = application.resident
+    _check_printable(resident, None if kind in RESIDENT_ONLY_KINDS else _proxy_of(application))
+    if kind in WINDOW_KINDS:
+        address_block(resident)
+
+
+def letter_refusal(data: LetterData) -> str | None:
+    """Why this letter cannot be printed (the message naming the field), or None when it can."""
+    from letters import fit
+
+    try:
+        letter_context(data)
+    except fit.LetterRefused as refused:
+        return refused.messages[0]
+    return None
+
+
 def letter_context(data: LetterData) -> dict[str, Any]:
     app = data.application
     resident = app.resident
@@ -254,12 +370,16 @@ def letter_context(data: LetterData) -> dict[str, Any]:
                 "renewal_opens": wareki(opens) if opens else "",
             }
         )
-    address_after_town = "".join(p for p in (resident.address_block, resident.address_building) if p)
+    _check_printable(resident, None if data.kind in RESIDENT_ONLY_KINDS else proxy)
+    block = barcode = None
+    if data.kind in WINDOW_KINDS:
+        block, barcode = address_block(resident)
+    deadline = _local_date(data.rendered_at) + timedelta(days=int(getattr(settings, "PROXY_REPLY_DEADLINE_DAYS", 14)))
     return {
         "kind": data.kind,
         "reference": data.reference,
         "version": data.version,
-        "qr": qr_png_uri(data.reference),
+        "qr": qr_svg_uri(data.reference),
         "app": app,
         "kind_phrase": KIND_PHRASES.get(app.kind, app.get_kind_display()),
         "certificate_names": _certificate_names(app.signing_requested, app.user_requested),
@@ -272,7 +392,9 @@ def letter_context(data: LetterData) -> dict[str, Any]:
         "office": app.office,
         "return": _office_block(),
         "letter_date": wareki(data.rendered_at),
-        "barcode": customer_barcode_markup(resident.postal_code, address_after_town),
+        "block": block,
+        "barcode": barcode or "",
+        "reply_deadline": wareki(deadline),
         "guides": data.guides,
         "needs_password": app.kind in ("new", "renewal", "password_init", "reissue"),
         "signing_boxes": range(16),
@@ -281,14 +403,33 @@ def letter_context(data: LetterData) -> dict[str, Any]:
         "user_rule": rules[1],
         "certificates": cert_rows,
         "counter_hours": COUNTER_HOURS_TEXT,
+        **_letterhead(),
     }
+
+
+def _letterhead() -> dict[str, Any]:
+    """Optional 文書番号 and 「公印省略」 (settings LETTER_DOCUMENT_NUMBER, LETTER_SEAL_OMITTED)."""
+    return {
+        "document_number": getattr(settings, "LETTER_DOCUMENT_NUMBER", "") or "",
+        "seal_omitted": bool(getattr(settings, "LETTER_SEAL_OMITTED", False)),
+    }
+
+
+_HALF_WIDTH_BRACKETS = re.compile(r"\(([^()]*[^\x00-\x7f][^()]*)\)")
+
+
+def _full_width_brackets(text: str) -> str:
+    """Brackets around Japanese text in full width, as Japanese typesetting wants: 「(数字のみ)」 → 「（数字のみ）」."""
+    return _HALF_WIDTH_BRACKETS.sub(r"（\1）", text)
 
 
 def _password_rules() -> tuple[str, str]:
     try:
         from jpki.rules import SIGNING_CERTIFICATE_PASSWORD_RULE, USER_CERTIFICATE_PASSWORD_RULE
 
-        return SIGNING_CERTIFICATE_PASSWORD_RULE, USER_CERTIFICATE_PASSWORD_RULE
+        return _full_width_brackets(SIGNING_CERTIFICATE_PASSWORD_RULE), _full_width_brackets(
+            USER_CERTIFICATE_PASSWORD_RULE
+        )
     except ImportError:  # pragma: no cover
         return (
             "署名用電子証明書のパスワード: 6文字以上16文字以内の英数字。英字と数字をそれぞれ1文字以上含めてください。",
@@ -331,6 +472,7 @@ def inquiry_form_context(data: LetterData, context: dict[str, Any]) -> dict[str,
         "signing_boxes": range(16),
         "user_boxes": range(4),
         "guides": bool(data.guides),
+        **_letterhead(),
     }
 
 

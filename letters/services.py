@@ -212,6 +212,7 @@ def letter_create(
         ).exists()
     ):
         raise ValidationError({"kind": "この申請の照会書は既に作成されています。作り直す場合は再印刷してください。"})
+    render.check_letter(kind, application)  # unprintable character, address not fitting the window: refused
     letter = _new_letter(kind=kind, application=application, actor=actor, reason=reason, at=at)
     if render_now:
         _render_and_store(letter, actor=actor, reason=reason)

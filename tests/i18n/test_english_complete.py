@@ -77,6 +77,9 @@ def data_strings(extra=()) -> list[str]:
                 if JAPANESE.search(text):
                     found.add(text)
     found.update(text for text in _strings(list(extra)) if JAPANESE.search(text))
+    # as Django's admin prints a title in the breadcrumbs (truncatewords: the full-width space of a
+    # name becomes a plain one)
+    found.update([" ".join(text.split()) for text in found])
     return sorted(found, key=len, reverse=True)
 
 

@@ -222,6 +222,11 @@ OFFICE_PHONE_EXTENSIONS = env.str("OFFICE_PHONE_EXTENSIONS", default="内線2275
 PROXY_REPLY_DEADLINE_DAYS = env.int("PROXY_REPLY_DEADLINE_DAYS", default=14)
 # Window of the 長形3号 envelope on the A4 sheet folded in three, in mm: (left, top, width, height).
 LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[23.0, 12.0, 90.0, 45.0]))
+# Postage on the mailing list (差出票), in yen: the base postage of one letter (定形郵便 up to 25 g)
+# and the fee each mail class adds (簡易書留, 特定記録). Japan Post's rates from October 2024.
+MAIL_POSTAGE_BASE = env.int("MAIL_POSTAGE_BASE", default=110)
+MAIL_FEE_SIMPLE_REGISTERED = env.int("MAIL_FEE_SIMPLE_REGISTERED", default=350)
+MAIL_FEE_RECORDED = env.int("MAIL_FEE_RECORDED", default=210)
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -158,6 +158,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         "version",
         "previous",
         "is_current",
+        "reprint_after_mailing",
         "reason",
         "rendered_at",
         "rendered_by",
@@ -185,6 +186,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                     "version",
                     "previous",
                     "is_current",
+                    "reprint_after_mailing",
                     "reason",
                     "application_link",
                     "resident_col",
@@ -292,7 +294,9 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             *super().get_urls(),
         ]
 
-    def _workflow(self, request, letter, form_class, title, run, *, initial=None):
+    def _workflow(self, request, letter, form_class, title, run, *, initial=None, warning=None):
+        """Form → result; with a ``warning`` (a letter already mailed) form → confirm (the warning, the
+        reason again, 「控えとして再印刷する」) → result."""
         if not self._can_write(request):
             raise PermissionDenied
         form = form_class(request.POST or None, initial=initial or {})
@@ -304,12 +308,16 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             ),
         )
         recorded = None
+        confirm = False
         try:
             recorded = once.recorded()
             if recorded is None and request.method == "POST" and form.is_valid():
-                result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
-                messages.success(request, f"{title}: {result.reference} を記録しました。")
-                return redirect(_letter_url(result))
+                if warning and request.POST.get("mailed_confirmed") != "1":
+                    confirm = True
+                else:
+                    result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
+                    messages.success(request, f"{title}: {result.reference} を記録しました。")
+                    return redirect(_letter_url(result))
         except submissions.AlreadyRecorded as exc:
             recorded = exc.submission
         except ValidationError as exc:
@@ -322,6 +330,8 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             "subtitle": letter.reference if letter else None,
             "form": form,
             "letter": letter,
+            "warning": warning,
+            "confirm": confirm,
             "opts": self.model._meta,
             "back_url": reverse("admin:letters_letter_change", args=[letter.pk])
             if letter
@@ -338,6 +348,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             ReprintForm,
             "再印刷",
             lambda d: services.letter_reprint(letter=letter, actor=request.user, reason=d["reason"]),
+            warning=services.mailed_warning(letter) if letter.is_current else None,
         )
 
     def mailing_view(self, request, pk):

@@ -23,7 +23,7 @@ from jpki.readlog import record_read
 from letters import batches, services
 from letters.models import Letter, LetterAccess, MailClass, ReturnReason
 
-from . import submissions
+from . import ledger, submissions
 from .base import SafeChangeListMixin, SafeHistoryIdsMixin
 from .forms import NoIndividualNumberForm
 
@@ -290,9 +290,13 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             path("<int:pk>/return/", wrap(self.return_view), name="letters_letter_return"),
             path("<int:pk>/reply/", wrap(self.reply_view), name="letters_letter_reply"),
             path("print-day/", wrap(self.print_day_view), name="letters_letter_print_day"),
+            path("ledger/", wrap(self.ledger_view), name="letters_letter_ledger"),
             path("create/<int:application_id>/", wrap(self.create_view), name="letters_letter_create"),
             *super().get_urls(),
         ]
+
+    def ledger_view(self, request):
+        return ledger.ledger_screen(self, request)
 
     def _workflow(self, request, letter, form_class, title, run, *, initial=None, warning=None):
         """Form → result; with a ``warning`` (a letter already mailed) form → confirm (the warning, the
@@ -463,7 +467,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                 return _batch_accepted(request, batch)
         context = {
             **self.admin_site.each_context(request),
-            "title": "本日の照会書を一括印刷（差出票付き）",
+            "title": "本日の照会書を一括印刷",
             "form": form,
             "opts": self.model._meta,
             "back_url": reverse("admin:letters_letter_changelist"),
@@ -493,6 +497,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             extra_context["print_day_url"] = reverse("admin:letters_letter_print_day")
         if request.user.has_perm("letters.view_mailingbatch"):
             extra_context["open_batches"] = batches.batches_not_done()
+        extra_context["can_view_ledger"] = ledger.can_view_ledger(request.user)
         return super().changelist_view(request, extra_context)
 
     change_list_template = "letters/admin/letter_change_list.html"

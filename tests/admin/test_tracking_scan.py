@@ -178,3 +178,23 @@ def test_only_staff_who_record_letters_may_scan(client, batch, db):
     assert client.get(_url(batch)).status_code == 403
     client.force_login(UserFactory(username="clerk-2"))
     assert client.get(_url(batch)).status_code == 200
+
+
+def test_scan_and_list_pages_take_the_same_queries_for_2_or_4_letters(clerk_client, clerk, office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small, large = printed_batch(clerk, office, n=2), printed_batch(clerk, office, n=4)
+    counts = []
+    for batch in (small, large):
+        for url in (_url(batch), reverse("admin:letters_mailingbatch_list", args=[batch.pk])):
+            with CaptureQueriesContext(connection) as queries:
+                assert clerk_client.get(url).status_code == 200
+            counts.append(len(queries))
+    assert counts[:2] == counts[2:], counts
+
+
+def test_scan_page_query_count(clerk_client, batch, django_assert_num_queries):
+    clerk_client.get(_url(batch))  # warm the session and the permission caches
+    with django_assert_num_queries(11):  # session, user, staff profile, batch, letters, token, read log ...
+        clerk_client.get(_url(batch))

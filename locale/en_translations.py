@@ -574,6 +574,7 @@ EN.update(
         "一括印刷PDF（封入確認表付き）をダウンロード": "Download the batch PDF (with the enclosure check list)",
         "発送済みを確認のうえ、控えとして再印刷する": "I know it was mailed: reprint as a copy",
         "交付記録簿（窓口・日・月を選ぶ）": "Issuance ledger (choose office, day or month)",
+        "選択した照会書を一括印刷（1つのPDF）": "Print the selected inquiry letters as a batch (one PDF)",
     }
 )
 

@@ -474,7 +474,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         }
         return TemplateResponse(request, "letters/admin/workflow_form.html", context)
 
-    @admin.action(description=_("選択した照会書を一括印刷（差出票付き・1つのPDF）"), permissions=["change"])
+    @admin.action(description=_("選択した照会書を一括印刷（1つのPDF）"), permissions=["change"])
     def print_selected(self, request, queryset):
         letters = list(queryset.select_related("application"))
         offices = {lt.application.office_id for lt in letters}

@@ -54,10 +54,10 @@ def check_tracking_number(value: str) -> str:
 
 
 def batch_letters(batch: MailingBatch) -> list[Letter]:
-    """The batch's letters in the order of its mailing list (the order they were printed in)."""
-    return list(
-        batch.letters.select_related("application", "application__resident").order_by("reference_root", "version")
-    )
+    """The batch's letters in the order of its mailing list (the order they were printed in), without
+    a letter replaced by a reprint before it was posted (the reprint, not it, goes in the post)."""
+    letters = batch.letters.select_related("application", "application__resident").order_by("reference_root", "version")
+    return [lt for lt in letters if lt.is_current or lt.posted_at is not None]
 
 
 def field_name(letter: Letter) -> str:
@@ -125,11 +125,16 @@ def batch_record_tracking(
     for pk, digits in checked.items():
         letter = letters[pk]
         mail_class = letter.mail_class if letter.mail_class in TRACKED_MAIL_CLASSES else MailClass.REGISTERED
-        recorded.append(
-            letter_record_mailing(
-                letter=letter, actor=actor, reason=reason, tracking_number=digits, mail_class=mail_class, at=at
+        try:  # each in its own savepoint; any refusal (an application withdrawn meanwhile ...) undoes all
+            recorded.append(
+                letter_record_mailing(
+                    letter=letter, actor=actor, reason=reason, tracking_number=digits, mail_class=mail_class, at=at
+                )
             )
-        )
+        except ValidationError as exc:
+            errors[field_name(letter)] = [f"{letter.reference}: {message}" for message in exc.messages]
+    if errors:
+        raise ValidationError(errors)
     return recorded
 
 

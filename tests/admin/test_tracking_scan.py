@@ -165,9 +165,12 @@ def test_the_service_is_one_transaction(batch, clerk):
     letters = mailing.batch_letters(batch)
     jpki_services.application_cancel(application=letters[2].application, actor=clerk, reason="取下げ", at=SCAN_AT)
     numbers = {lt.pk: tracking(i + 1) for i, lt in enumerate(letters)}
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         mailing.batch_record_tracking(batch=batch, actor=clerk, reason="入力", numbers=numbers, at=SCAN_AT)
+    assert list(exc.value.message_dict) == [f"tracking_{letters[2].pk}"]  # shown at that letter's field
+    assert exc.value.message_dict[f"tracking_{letters[2].pk}"][0].startswith(letters[2].reference)
     assert not Letter.objects.filter(batch=batch).exclude(tracking_number="").exists()
+    assert not Letter.objects.filter(batch=batch, posted_at__isnull=False).exists()
 
 
 def test_only_staff_who_record_letters_may_scan(client, batch, db):

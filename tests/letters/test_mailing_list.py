@@ -130,3 +130,17 @@ def test_long_list_numbers_its_own_pages_and_keeps_the_forwarding_mark_whole(off
     lines = text.splitlines()
     assert all("転送不要" in line for line in lines if "転送" in line or line.startswith("要"))
     assert sum(line.count("転送不要") for line in lines) == 40 + 1  # every row, and the closing note
+
+
+def test_a_letter_replaced_before_posting_leaves_the_list(batch, clerk):
+    from letters import services
+
+    replaced = mailing.batch_letters(batch)[0]
+    services.letter_reprint(letter=replaced, actor=clerk, reason="封入時に汚損したため", at=SCANNED_AT)
+    letters = mailing.batch_letters(batch)
+    assert replaced.pk not in [lt.pk for lt in letters] and len(letters) == 2
+    numbers = {lt.pk: tracking(i + 1) for i, lt in enumerate(letters)}
+    mailing.batch_record_tracking(batch=batch, actor=clerk, reason="入力", numbers=numbers, at=SCANNED_AT)
+    printed = mailing.mailing_list_print(batch=batch, actor=clerk, reason="差出票の印刷", at=SCANNED_AT)
+    assert printed.letter_count == 2
+    assert replaced.reference not in "\n".join(text_of(open(printed.pdf.path, "rb").read()))

@@ -70,7 +70,7 @@ def test_mailing_list_has_the_post_office_columns_fees_and_total(batch, clerk, s
         assert f"{fee:,}円" in row
     assert f"合計 3通 {3 * fee:,}円" in text
     assert printed.total_fee == 3 * fee and printed.letter_count == 3
-    assert pages[0].rstrip().endswith("1 / 1 頁")
+    assert pages[0].rstrip().endswith("1 / 1頁")
     assert printed.printed_by == clerk and printed.version == 1
     assert printed.history.first().history_change_reason == "差出票の印刷"
 
@@ -125,7 +125,7 @@ def test_long_list_numbers_its_own_pages_and_keeps_the_forwarding_mark_whole(off
     pages = text_of(pdf)
     assert len(pages) >= 2
     for k, page in enumerate(pages, start=1):
-        assert page.rstrip().endswith(f"{k} / {len(pages)} 頁")
+        assert page.rstrip().endswith(f"{k} / {len(pages)}頁")
     text = "\n".join(pages)
     lines = text.splitlines()
     assert all("転送不要" in line for line in lines if "転送" in line or line.startswith("要"))

@@ -575,6 +575,8 @@ EN.update(
         "発送済みを確認のうえ、控えとして再印刷する": "I know it was mailed: reprint as a copy",
         "交付記録簿（窓口・日・月を選ぶ）": "Issuance ledger (choose office, day or month)",
         "選択した照会書を一括印刷（1つのPDF）": "Print the selected inquiry letters as a batch (one PDF)",
+        "お問い合わせ番号・差出票": "Tracking numbers and mailing list",
+        "差出票": "Mailing list",
     }
 )
 

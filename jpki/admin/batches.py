@@ -99,6 +99,7 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
         "page_count",
         "note",
         "pdf_link",
+        "mailing_links",
     )
     exclude = ("pdf", "render_state")
     inlines = [LetterInline]
@@ -133,6 +134,18 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
         if not obj.pdf or obj.render_state != MailingBatch.RenderState.DONE:
             return "—"
         return format_html('<a href="{}">一括印刷PDF</a>', reverse("letters:batch_download", args=[obj.pk]))
+
+    @admin.display(description=_("お問い合わせ番号・差出票"))
+    def mailing_links(self, obj):
+        if obj.render_state != MailingBatch.RenderState.DONE:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse("admin:letters_mailingbatch_tracking", args=[obj.pk]),
+            _("お問い合わせ番号を入力（スキャン）"),
+            reverse("admin:letters_mailingbatch_list", args=[obj.pk]),
+            _("差出票"),
+        )
 
     # --- the batch's rendering: progress, result, 「再度印刷する」 ---
     def get_urls(self):

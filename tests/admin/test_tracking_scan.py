@@ -201,3 +201,8 @@ def test_scan_page_query_count(clerk_client, batch, django_assert_num_queries):
     clerk_client.get(_url(batch))  # warm the session and the permission caches
     with django_assert_num_queries(11):  # session, user, staff profile, batch, letters, token, read log ...
         clerk_client.get(_url(batch))
+
+
+def test_the_batch_page_links_to_the_scan_and_the_list(clerk_client, batch):
+    page = clerk_client.get(reverse("admin:letters_mailingbatch_change", args=[batch.pk])).content.decode()
+    assert _url(batch) in page and reverse("admin:letters_mailingbatch_list", args=[batch.pk]) in page

@@ -144,3 +144,19 @@ def test_a_letter_replaced_before_posting_leaves_the_list(batch, clerk):
     printed = mailing.mailing_list_print(batch=batch, actor=clerk, reason="差出票の印刷", at=SCANNED_AT)
     assert printed.letter_count == 2
     assert replaced.reference not in "\n".join(text_of(open(printed.pdf.path, "rb").read()))
+
+
+def test_each_mail_class_has_its_own_fee(office, settings):
+    letters = _letters_in_memory(2)
+    letters[1].mail_class = "recorded"
+    pdf = render.render_mailing_list(
+        office=office, on=SCANNED_AT.date(), number=1, letters=letters, printed_at=SCANNED_AT
+    )
+    text = text_of(pdf)[0]
+    registered = settings.MAIL_POSTAGE_BASE + settings.MAIL_FEE_SIMPLE_REGISTERED
+    recorded = settings.MAIL_POSTAGE_BASE + settings.MAIL_FEE_RECORDED
+    assert "書留・特定記録郵便物等差出票" in text
+    lines = text.splitlines()
+    assert f"{registered:,}円" in next(line for line in lines if line.startswith("1 "))
+    assert f"{recorded:,}円" in next(line for line in lines if line.startswith("2 "))
+    assert f"合計 2通 {registered + recorded:,}円" in text

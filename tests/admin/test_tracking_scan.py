@@ -206,3 +206,25 @@ def test_scan_page_query_count(clerk_client, batch, django_assert_num_queries):
 def test_the_batch_page_links_to_the_scan_and_the_list(clerk_client, batch):
     page = clerk_client.get(reverse("admin:letters_mailingbatch_change", args=[batch.pk])).content.decode()
     assert _url(batch) in page and reverse("admin:letters_mailingbatch_list", args=[batch.pk]) in page
+
+
+def test_mailing_list_printed_once_per_submit_and_downloaded(clerk_client, batch, clerk):
+    from letters.models import LetterAccess, MailingListPrint
+    from tests.letters.pdfcheck import text_of
+
+    letters = mailing.batch_letters(batch)
+    numbers = {lt.pk: tracking(i + 1) for i, lt in enumerate(letters)}
+    mailing.batch_record_tracking(batch=batch, actor=clerk, reason="入力", numbers=numbers, at=SCAN_AT)
+    url = reverse("admin:letters_mailingbatch_list", args=[batch.pk])
+    page = clerk_client.get(url)
+    data = {page.context["submission_field"]: page.context["submission_token"], "reason": "差出票の印刷"}
+    assert clerk_client.post(url, data).status_code == 302
+    assert clerk_client.post(url, data).context["already_recorded"]  # a double submit prints once
+    printed = MailingListPrint.objects.get()
+    assert printed.version == 1 and printed.printed_by == clerk
+    listing = clerk_client.get(url).content.decode()
+    download = reverse("admin:letters_mailingbatch_list_pdf", args=[batch.pk, 1])
+    assert download in listing and "差出票を再印刷する" in listing
+    pdf = clerk_client.get(download)
+    assert pdf.status_code == 200 and "簡易書留郵便物等差出票" in text_of(pdf.content)[0]
+    assert LetterAccess.objects.filter(batch=batch, user=clerk, action="download").exists()

@@ -260,7 +260,8 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             (reverse("letters:download", args=[obj.pk]), "ダウンロード"),
         ]
         if obj.is_current:
-            links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), "再印刷（理由を記録）"))
+            label = "再印刷（発送済みのため控え）" if obj.posted_at else "再印刷（理由を記録）"
+            links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), label))
         if obj.is_mailed_kind and obj.is_current:
             if obj.posted_at is None:
                 links.append((reverse("admin:letters_letter_mailing", args=[obj.pk]), "差出を記録"))

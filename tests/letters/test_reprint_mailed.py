@@ -66,6 +66,8 @@ def _url(letter):
 
 def test_confirm_step_warns_and_requires_a_reason(client, clerk, mailed):
     client.force_login(clerk)
+    letter_page = client.get(reverse("admin:letters_letter_change", args=[mailed.pk])).content.decode()
+    assert "再印刷（発送済みのため控え）" in letter_page
     form = client.get(_url(mailed))
     body = form.content.decode()
     assert "この通知はすでに発送済みです" in body and "1311-2383-852" in body

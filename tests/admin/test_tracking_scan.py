@@ -93,6 +93,7 @@ def test_batch_page_offers_the_scan_and_explains_the_missing_numbers(clerk_clien
     status = clerk_client.get(reverse("admin:letters_mailingbatch_status", args=[batch.pk])).content.decode()
     assert _url(batch) in status
     assert "お問い合わせ番号が未入力の照会書が3通あります" in status
+    assert 'id="batch-mailing-list-waiting"' in status and 'id="batch-mailing-list"' not in status
     listing = clerk_client.get(reverse("admin:letters_mailingbatch_list", args=[batch.pk])).content.decode()
     assert 'id="mailing-list-missing"' in listing and 'id="mailing-list-print"' not in listing
 

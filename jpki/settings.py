@@ -224,6 +224,11 @@ PROXY_REPLY_DEADLINE_DAYS = env.int("PROXY_REPLY_DEADLINE_DAYS", default=14)
 LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[25.0, 16.0, 86.0, 39.0]))
 LETTER_DOCUMENT_NUMBER = env.str("LETTER_DOCUMENT_NUMBER", default="")  # 文書番号 on the inquiry letter, optional
 LETTER_SEAL_OMITTED = env.bool("LETTER_SEAL_OMITTED", default=False)  # print 「公印省略」 under the mayor's name
+# Postage on the mailing list (差出票), in yen: the base postage of one letter (定形郵便 up to 25 g)
+# and the fee each mail class adds (簡易書留, 特定記録). Japan Post's rates from October 2024.
+MAIL_POSTAGE_BASE = env.int("MAIL_POSTAGE_BASE", default=110)
+MAIL_FEE_SIMPLE_REGISTERED = env.int("MAIL_FEE_SIMPLE_REGISTERED", default=350)
+MAIL_FEE_RECORDED = env.int("MAIL_FEE_RECORDED", default=210)
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

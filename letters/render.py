@@ -981,11 +981,15 @@ def render_letter(data: LetterData) -> RenderedBatch:
 # --- reports ---------------------------------------------------------------------------------
 
 
-def mailing_list_html(*, office, on: date, number: int, rows: list[dict], printed_at: datetime) -> str:
-    """The day's mailing list (差出票) for registered letters."""
+def mailing_list_html(
+    *, office, on: date, number: int, rows: list[dict], printed_at: datetime, version: int | None = None
+) -> str:
+    """The batch's mailing list (差出票: 番号, 受取人, 料金, 備考, a total). While a tracked letter has no
+    tracking number yet (the batch's own PDF) it is an enclosure check list, titled so."""
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["mail_class"]] = counts.get(row["mail_class"], 0) + 1
+    total_fee = sum(row.get("fee", 0) for row in rows)
     return render_to_string(
         "letters/mailing_list.html",
         {
@@ -995,6 +999,9 @@ def mailing_list_html(*, office, on: date, number: int, rows: list[dict], printe
             "rows": rows,
             "counts": counts,
             "total": len(rows),
+            "total_fee_text": f"{total_fee:,}円",
+            "draft": any(row.get("tracked") and not row["tracking_number"] for row in rows),
+            "version": version,
             "printed_at": timezone.localtime(printed_at) if timezone.is_aware(printed_at) else printed_at,
             "return": _office_block(),
         },
@@ -1002,34 +1009,44 @@ def mailing_list_html(*, office, on: date, number: int, rows: list[dict], printe
 
 
 def mailing_rows(letters: Iterable) -> list[dict]:
-    from letters.models import format_tracking_number
+    from letters.mailing import mail_fee
+    from letters.models import TRACKED_MAIL_CLASSES, format_tracking_number
 
     rows = []
     for i, letter in enumerate(letters, start=1):
         resident = letter.application.resident
+        fee = mail_fee(letter.mail_class)
         rows.append(
             {
                 "no": i,
                 "reference": letter.reference,
                 "mail_class": letter.get_mail_class_display(),
+                "tracked": letter.mail_class in TRACKED_MAIL_CLASSES,
                 "tracking_number": format_tracking_number(letter.tracking_number),
                 "postal_code": resident.postal_code,
                 "address": resident.address,
                 "name": resident.name,
+                "fee": fee,
+                "fee_text": f"{fee:,}円",
             }
         )
     return rows
 
 
-def render_mailing_list(*, office, on: date, number: int, letters: Iterable, printed_at: datetime) -> bytes:
+def render_mailing_list(
+    *, office, on: date, number: int, letters: Iterable, printed_at: datetime, version: int | None = None
+) -> bytes:
+    rows = mailing_rows(letters)
     html = document_html(
-        [mailing_list_html(office=office, on=on, number=number, rows=mailing_rows(letters), printed_at=printed_at)],
+        [mailing_list_html(office=office, on=on, number=number, rows=rows, printed_at=printed_at, version=version)],
         title="差出票",
     )
     return write_pdf(html_to_document(html))
 
 
 def render_ledger(*, office, start: date, end: date, rows: list[dict], printed_at: datetime) -> bytes:
+    """The 交付記録簿 as PDF (rows from ``letters.ledger.ledger_rows``: the fee once per application)."""
+    total_fee = sum(row.get("fee") or 0 for row in rows)
     html = document_html(
         [
             render_to_string(
@@ -1041,6 +1058,9 @@ def render_ledger(*, office, start: date, end: date, rows: list[dict], printed_a
                     "single_day": start == end,
                     "rows": rows,
                     "total": len(rows),
+                    "total_fee": total_fee,
+                    "total_fee_text": f"{total_fee:,}円",
+                    "applications": len({row.get("application_id") for row in rows if row.get("application_id")}),
                     "printed_at": timezone.localtime(printed_at),
                     "return": _office_block(),
                 },

@@ -29,7 +29,7 @@ from jpki.models import (
     StaffProfile,
 )
 
-from . import audit, badges, workflows
+from . import audit, badges, timeline, workflows
 from .base import ReadOnlyDomainAdmin, SafeChangeListMixin, SafeHistoryIdsMixin, resident_link
 from .readlog import ReadLogMixin
 
@@ -356,4 +356,5 @@ class RecordViewAdmin(SafeChangeListMixin, ReadLogMixin, admin.ModelAdmin):
         site = self.admin_site
         return [
             path("audit/", site.admin_view(lambda request: audit.audit_view(request, site)), name="jpki_audit"),
+            *timeline.urls(site),
         ] + super().get_urls()

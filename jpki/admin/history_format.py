@@ -30,7 +30,6 @@ FIELD_LABELS = {
     "created_at": _("作成日時"),
     "updated_at": _("更新日時"),
     "user": _("職員"),
-    "id": _("ID"),
 }
 # Fields that are not shown in a diff (bookkeeping, not something that happened to the record).
 HIDDEN_FIELDS = {"created_at", "updated_at"}

@@ -172,7 +172,7 @@ def _view_stream(resident_id: int, need: int) -> list[Entry]:
             type="view",
             user_id=r["log__user_id"],
             office_id=r["log__office_id"],
-            reason=r["log__query"] or "",
+            reason=_filled_terms(r["log__query"]),
             subject=str(SCREEN_LABELS.get(r["log__screen"], r["log__screen"])),
             read_log=True,
         )
@@ -180,6 +180,11 @@ def _view_stream(resident_id: int, need: int) -> list[Entry]:
     ]
     entries.sort(key=lambda e: (e.ts, e.row_id), reverse=True)
     return entries[:need]
+
+
+def _filled_terms(query: str) -> str:
+    """A read's search terms without the empty ones (``user= office= q=やまだ`` → ``q=やまだ``)."""
+    return " ".join(part for part in (query or "").split(" ") if part and not part.endswith("="))
 
 
 def _access_stream(resident_id: int, need: int) -> list[Entry]:
@@ -231,9 +236,10 @@ def _user_label(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "—"
 
 
-def decorate(entries: list[Entry]) -> list[dict]:
+def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
     """The entries as rows for the page and the PDF: a constant few queries whatever their number
-    (previous versions: one per kind on the page; staff; offices)."""
+    (previous versions: one per kind on the page; staff; offices). A foreign key to the resident is
+    shown by their name."""
     sources = {s.key: s for s in history_sources()}
     previous = {}
     for key, source in sources.items():
@@ -257,7 +263,7 @@ def decorate(entries: list[Entry]) -> list[dict]:
                 for value in (row["old"], row["new"]):
                     if value is not None:
                         fk_ids.setdefault(field.related_model, set()).add(value)
-    labels = {}
+    labels = {(Resident, resident.pk): resident.name}
     for pk in fk_ids.get(Office, ()):
         if pk in offices:
             labels[(Office, pk)] = str(offices[pk])
@@ -337,7 +343,7 @@ def timeline_view(request, admin_site, resident_id: int):
     resident, form, kinds = _common(request, admin_site, resident_id)
     page = page_number(request)
     entries, has_next = timeline_entries(resident.pk, kinds, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-    rows = decorate(entries)
+    rows = decorate(entries, resident)
     record_read(request, screen=SCREEN, residents=[resident], query=request_query(request))
     query = request.GET.copy()
     query.pop("p", None)
@@ -370,7 +376,7 @@ def timeline_pdf_view(request, admin_site, resident_id: int):
 
     resident, form, kinds = _common(request, admin_site, resident_id)
     entries, more = timeline_entries(resident.pk, kinds, offset=0, limit=PDF_MAX_ROWS)
-    rows = decorate(entries)
+    rows = decorate(entries, resident)
     record_read(request, screen=PDF_SCREEN, residents=[resident], query=request_query(request))
     chosen = dict(kind_choices())
     fragment = render_to_string(

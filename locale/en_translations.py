@@ -542,6 +542,10 @@ EN = {
         "Many residents match; only some are shown. Add the date of birth to narrow the search."
     ),
     "該当する住民はいません。": "No resident matches.",
+    "%(model)sの一覧": "%(model)s list",
+    "%(model)sの画面": "%(model)s page",
+    "%(model)sの変更履歴": "%(model)s history",
+    "%(model)sの過去の版": "%(model)s past version",
 }
 
 

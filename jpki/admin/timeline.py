@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jpki.models import Office, ReadLogResident, RecordView
+from jpki.models import Application, Card, Office, ReadLogResident, RecordView
 from jpki.readlog import record_read, request_query
 from jpki.security import is_valid_pk
 from residents.models import Resident
@@ -56,6 +56,27 @@ SCREEN_LABELS = {
     SCREEN: _("住民ごとの経過"),
     PDF_SCREEN: _("住民ごとの経過（PDF）"),
 }
+
+
+VIEW_SUFFIXES = {
+    "list": _("%(model)sの一覧"),
+    "page": _("%(model)sの画面"),
+    "history": _("%(model)sの変更履歴"),
+    "history_version": _("%(model)sの過去の版"),
+}
+
+
+def screen_label(screen: str) -> str:
+    """A read-log screen name as staff say it (``certificate_history`` → 電子証明書の変更履歴)."""
+    if screen in SCREEN_LABELS:
+        return str(SCREEN_LABELS[screen])
+    for suffix, text in sorted(VIEW_SUFFIXES.items(), key=lambda item: -len(item[0])):
+        if screen.endswith("_" + suffix):
+            name = screen[: -len(suffix) - 1]
+            for model in apps.get_models():
+                if model._meta.model_name == name and model._meta.app_label in ("jpki", "residents", "letters"):
+                    return str(text) % {"model": model._meta.verbose_name}
+    return screen
 
 
 def history_sources():
@@ -173,7 +194,7 @@ def _view_stream(resident_id: int, need: int) -> list[Entry]:
             user_id=r["log__user_id"],
             office_id=r["log__office_id"],
             reason=_filled_terms(r["log__query"]),
-            subject=str(SCREEN_LABELS.get(r["log__screen"], r["log__screen"])),
+            subject=screen_label(r["log__screen"]),
             read_log=True,
         )
         for r in reads
@@ -236,6 +257,11 @@ def _user_label(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "—"
 
 
+def labelled_models() -> tuple:
+    """Models whose foreign keys the timeline shows by their text (fetched at once per model)."""
+    return (Office, get_user_model(), Card, Application)
+
+
 def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
     """The entries as rows for the page and the PDF: a constant few queries whatever their number
     (previous versions: one per kind on the page; staff; offices). A foreign key to the resident is
@@ -259,11 +285,15 @@ def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
         diffs[(e.kind, e.row_id)] = (model, raw)
         for row in raw:
             field = model._meta.get_field(row["field"])
-            if field.is_relation and field.related_model in (Office, get_user_model()):
+            if field.is_relation and field.related_model in labelled_models():
                 for value in (row["old"], row["new"]):
                     if value is not None:
                         fk_ids.setdefault(field.related_model, set()).add(value)
     labels = {(Resident, resident.pk): resident.name}
+    for related in (Card, Application):  # texts from their own fields: one query per model on the page
+        ids = fk_ids.get(related)
+        if ids:
+            labels.update({(related, obj.pk): str(obj) for obj in related.objects.filter(pk__in=ids)})
     for pk in fk_ids.get(Office, ()):
         if pk in offices:
             labels[(Office, pk)] = str(offices[pk])

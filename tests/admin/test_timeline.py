@@ -58,6 +58,16 @@ def test_everything_that_happened_newest_first(supervisor_client, story, clerk):
     assert revoked["url"] and "/history/" in revoked["url"]
 
 
+def test_reads_by_screen_and_foreign_keys_by_name(supervisor_client, story):
+    cert = story.cards.get().certificates.first()
+    supervisor_client.get(reverse("admin:jpki_certificate_history", args=[cert.pk]))
+    rows = supervisor_client.get(url(story)).context["rows"]
+    assert any(r["kind"] == "view" and r["subject"] == "電子証明書の変更履歴" for r in rows)
+    created = next(r for r in rows if r["kind"] == "certificate" and r["type_label"] == "作成")
+    changes = {c["field"]: c["new"] for c in created["changes"]}
+    assert changes["カード"].startswith("マイナンバーカード") and changes["申請"].startswith("新規発行")
+
+
 def test_filter_by_kind(supervisor_client, story):
     page = supervisor_client.get(url(story, "?kind=certificate"))
     kinds = {r["kind"] for r in page.context["rows"]}

@@ -175,3 +175,22 @@ def test_audit_search_then_timeline(supervisor_client, hanako):
     page = supervisor_client.get("/admin/jpki/recordview/audit/", {"q": "やまだ"})
     timeline = supervisor_client.get(page.context["matches"][0].timeline_url)
     assert timeline.status_code == 200 and timeline.context["resident"] == hanako
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"p": "abc"},
+        {"p": "-3"},
+        {"p": "9" * 30},
+        {"kind": "<script>"},
+        {"kind": "card\x00"},
+        {"kind": ["card", "card", "nope"]},
+        {"inline": "1", "kind": ""},
+    ],
+)
+def test_hostile_parameters_answer_the_page(supervisor_client, hanako, query):
+    response = supervisor_client.get(url(hanako), query)
+    assert response.status_code == 200
+    assert 1 <= response.context["page"] <= 66  # a page number it can show, whatever was asked
+    assert "<script>" not in response.content.decode().split('id="content"')[-1]  # nothing echoed unescaped

@@ -546,6 +546,8 @@ EN = {
     "%(model)sの画面": "%(model)s page",
     "%(model)sの変更履歴": "%(model)s history",
     "%(model)sの過去の版": "%(model)s past version",
+    # django-simple-history's msgid, used by templates/simple_history/object_history_form.html
+    "View %(verbose_name)s": "View %(verbose_name)s",
 }
 
 

@@ -194,3 +194,13 @@ def test_hostile_parameters_answer_the_page(supervisor_client, hanako, query):
     assert response.status_code == 200
     assert 1 <= response.context["page"] <= 66  # a page number it can show, whatever was asked
     assert "<script>" not in response.content.decode().split('id="content"')[-1]  # nothing echoed unescaped
+
+
+def test_timeline_in_english(supervisor_client, story, settings):
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = supervisor_client.get(url(story))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Resident timeline" in text and "Download as PDF" in text
+    revoked = next(r for r in page.context["rows"] if r["kind"] == "certificate" and r["type_label"] == "Changed")
+    assert ("Status", "Valid", "Revoked") in {(c["field"], c["old"], c["new"]) for c in revoked["changes"]}

@@ -204,3 +204,15 @@ def test_timeline_in_english(supervisor_client, story, settings):
     assert "Resident timeline" in text and "Download as PDF" in text
     revoked = next(r for r in page.context["rows"] if r["kind"] == "certificate" and r["type_label"] == "Changed")
     assert ("Status", "Valid", "Revoked") in {(c["field"], c["old"], c["new"]) for c in revoked["changes"]}
+
+
+def test_audit_search_query_count_does_not_grow_with_the_matches(supervisor_client, db):
+    for i in range(2):
+        ResidentFactory(name=f"試験　{i:02d}", name_kana=f"シケン　{i:02d}")
+    supervisor_client.get("/admin/jpki/recordview/audit/", {"q": "しけん"})
+    response, few = count_queries(lambda: supervisor_client.get("/admin/jpki/recordview/audit/", {"q": "しけん"}))
+    assert len(response.context["matches"]) == 2
+    for i in range(2, 12):
+        ResidentFactory(name=f"試験　{i:02d}", name_kana=f"シケン　{i:02d}")
+    response, many = count_queries(lambda: supervisor_client.get("/admin/jpki/recordview/audit/", {"q": "しけん"}))
+    assert len(response.context["matches"]) == 12 and many == few

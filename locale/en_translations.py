@@ -549,6 +549,42 @@ EN = {
     "該当する住民はいません。市外の方は下の欄に入力してください。": (
         "No resident found. For someone from outside the city, type the details below."
     ),
+    # history in Japanese and the resident's timeline (task history)
+    "%(n)s文字目": "character %(n)s",
+    "はい": "Yes",
+    "いいえ": "No",
+    "住民検索": "Resident search",
+    "住民画面": "Resident page",
+    "監査": "Audit",
+    "監査（CSV）": "Audit (CSV)",
+    "住民ごとの経過": "Resident timeline",
+    "住民ごとの経過（PDF）": "Resident timeline (PDF)",
+    "帳票の出力": "Letter output",
+    "この画面は監督者のみが利用できます": "Only supervisors may use this page",
+    "氏名・カナ・生年月日（窓口の検索と同じ）": "Name, kana or date of birth (the same search as at the counter)",
+    "この画面は監督者のみが利用できます。必要な場合は監督者に依頼してください。": (
+        "Only supervisors may use this page. Ask a supervisor if you need it."
+    ),
+    "窓口の状況に戻る": "Back to the counter overview",
+    "すべて表示": "Show all",
+    "PDFで出力": "Download as PDF",
+    "理由・検索条件": "Reason / search terms",
+    "変更内容": "Changes",
+    "件数": "Entries",
+    "出力": "Printed",
+    "これより古い記録は画面で表示してください。": "Older entries are shown on the screen.",
+    "住民の検索結果": "Residents found",
+    "この住民で絞り込む": "Filter by this resident",
+    "該当者が多いため一部のみ表示しています。生年月日を加えて絞り込んでください。": (
+        "Many residents match; only some are shown. Add the date of birth to narrow the search."
+    ),
+    "該当する住民はいません。": "No resident matches.",
+    "%(model)sの一覧": "%(model)s list",
+    "%(model)sの画面": "%(model)s page",
+    "%(model)sの変更履歴": "%(model)s history",
+    "%(model)sの過去の版": "%(model)s past version",
+    # django-simple-history's msgid, used by templates/simple_history/object_history_form.html
+    "View %(verbose_name)s": "View %(verbose_name)s",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---
@@ -630,6 +666,7 @@ EN.update(
         "取扱時間外の処理": "Recorded outside counter hours",
     }
 )
+
 
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""

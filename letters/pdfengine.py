@@ -1,0 +1,210 @@
+"""HTML to PDF with WeasyPrint's public API, in this process or in worker processes (no Django here).
+
+Everything in this module works on plain strings and bytes: the HTML of a document, the text of the
+letters' style sheet, a base URL. It never imports Django, so the worker processes of a batch
+(:func:`render_many`) start from a clean interpreter (``forkserver``) and need nothing but WeasyPrint.
+
+Public WeasyPrint API only: ``HTML(...).render()``, ``Document.pages``, ``Page.anchors``,
+``Document.write_pdf()``, ``CSS``, ``FontConfiguration`` and ``URLFetcher``. No WeasyPrint function is
+replaced and no private attribute of WeasyPrint or pydyf is read (``tests/letters/test_public_api_only.py``).
+
+The placeholders of a form layer (elements with ``data-slot``) are measured with anchors: a style sheet
+made for the form names each slot's box (``-weasy-anchor``, WeasyPrint's own property behind ``id``),
+and ``Page.anchors`` gives its border box (a slot has no padding and no border: its border box is the
+box the fill is set in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import re
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+_LOCK = threading.Lock()
+_STATE: dict[str, object] = {}
+
+SLOT_ATTRIBUTE = re.compile(r"""data-slot\s*=\s*["']([A-Za-z0-9_-]+)["']""")
+#: Anchor names of the two corners of a slot's box (see :func:`slot_probe_css`).
+SLOT_START = "slot-start-"
+SLOT_END = "slot-end-"
+
+
+def font_config():
+    """One WeasyPrint ``FontConfiguration`` per process (fontconfig's fonts are read once)."""
+    with _LOCK:
+        config = _STATE.get("fonts")
+        if config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            config = _STATE["fonts"] = FontConfiguration()
+        return config
+
+
+def url_fetcher():
+    """Every URL refused but ``data:`` URIs (QR codes and barcodes are inlined; fonts come from fontconfig)."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
+def stylesheet(css_text: str):
+    """``css_text`` parsed once per process into a ``weasyprint.CSS`` (parsed again when it changes)."""
+    digest = hashlib.sha256(css_text.encode("utf-8")).hexdigest()
+    with _LOCK:
+        cached = _STATE.get("css")
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    from weasyprint import CSS
+
+    parsed = CSS(string=css_text, font_config=font_config(), url_fetcher=url_fetcher())
+    with _LOCK:
+        _STATE["css"] = (digest, parsed)
+    return parsed
+
+
+def layout(html: str, css_text: str, base_url: str):
+    """Lay ``html`` out with the letters' style sheet (a user style sheet): a WeasyPrint ``Document``."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url, url_fetcher=url_fetcher()).render(
+        stylesheets=[stylesheet(css_text)], font_config=font_config()
+    )
+
+
+def write(document) -> bytes:
+    return document.write_pdf(uncompressed_pdf=False)
+
+
+def html_pdf(html: str, css_text: str, base_url: str) -> tuple[bytes, int]:
+    """``html`` as PDF bytes, with its number of pages."""
+    document = layout(html, css_text, base_url)
+    return write(document), len(document.pages)
+
+
+def slot_names(html: str) -> list[str]:
+    return list(dict.fromkeys(SLOT_ATTRIBUTE.findall(html)))
+
+
+def slot_anchor_css(names: Sequence[str]) -> str:
+    """Author CSS that names every slot's box as an anchor (``-weasy-anchor``, what ``id`` does)."""
+    return "\n".join(f'[data-slot="{name}"] {{ -weasy-anchor: "{SLOT_START}{name}"; }}' for name in names)
+
+
+def slot_probe_css(names: Sequence[str]) -> str:
+    """Author CSS naming the bottom-right corner of every slot's box too, without moving anything.
+
+    Only needed where ``Page.anchors`` gives a point instead of a box (WeasyPrint documents a point;
+    70 gives the border box). The slot's ``::before`` takes the slot's height when that height is fixed
+    (``height: 100%`` is ``auto`` otherwise) and its ``::after``, a zero-size block pushed right by
+    ``margin-left: auto``, then sits at the bottom-right corner of the content. Both are empty
+    zero-width boxes: nothing is drawn and nothing else moves.
+    """
+    rules = [slot_anchor_css(names)]
+    for name in names:
+        selector = f'[data-slot="{name}"]'
+        rules.append(
+            f'{selector}::before {{ content: ""; display: block; width: 0; height: 100%; margin: 0; padding: 0; '
+            f"border: 0; float: none; position: static; }}"
+        )
+        rules.append(
+            f'{selector}::after {{ content: ""; display: block; width: 0; height: 0; margin: 0 0 0 auto; '
+            f'padding: 0; border: 0; float: none; position: static; -weasy-anchor: "{SLOT_END}{name}"; }}'
+        )
+    return "\n".join(rules)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A placeholder's box on a form page, in CSS px from the page's top-left corner."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def measure_slots(document, names: Sequence[str]) -> dict[str, Slot] | None:
+    """The border box of every slot in ``names`` that a page of ``document`` anchors (first page wins).
+
+    None when the anchors are points, not boxes, and the probes of :func:`slot_probe_css` are missing.
+    """
+    found: dict[str, Slot] = {}
+    for index, page in enumerate(document.pages):
+        anchors = page.anchors
+        for name in names:
+            start = anchors.get(SLOT_START + name)
+            if name in found or start is None:
+                continue
+            if len(start) == 4:
+                x, y, x2, y2 = start
+            else:
+                end = anchors.get(SLOT_END + name)
+                if end is None:
+                    return None
+                (x, y), (x2, y2) = start[:2], end[:2]
+            found[name] = Slot(index, x, y, max(0.0, x2 - x), max(0.0, y2 - y))
+    return found
+
+
+def form_pdf(html: str, css_text: str, base_url: str, names: Sequence[str]) -> tuple[bytes, int, dict[str, Slot]]:
+    """A form layer: its PDF, its number of pages and the boxes of its slots.
+
+    ``html`` is the form document; the ``<style>`` naming the slots' anchors is added here, before
+    ``</head>``. The probes are added (in a second layout, for the measure only) when needed.
+    """
+    document = layout(_with_style(html, slot_anchor_css(names)), css_text, base_url)
+    slots = measure_slots(document, names)
+    if slots is None:
+        slots = measure_slots(layout(_with_style(html, slot_probe_css(names)), css_text, base_url), names) or {}
+    return write(document), len(document.pages), slots
+
+
+def _with_style(html: str, css: str) -> str:
+    head = html.find("</head>")
+    style = f"<style>\n{css}\n</style>\n"
+    return html[:head] + style + html[head:] if head >= 0 else style + html
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+
+def _job(args: tuple[str, str, str]) -> tuple[bytes, int]:
+    html, css_text, base_url = args
+    return html_pdf(html, css_text, base_url)
+
+
+def render_many(
+    htmls: Sequence[str],
+    css_text: str,
+    base_url: str,
+    *,
+    processes: int = 1,
+    on_done: Callable[[int], object] | None = None,
+) -> list[tuple[bytes, int]]:
+    """Each HTML document as (PDF, pages), in order; across ``processes`` worker processes when > 1.
+
+    The workers are started for the call (``forkserver``: a clean interpreter that imports only this
+    module and WeasyPrint, whatever threads or database connections the caller has) and stopped at its
+    end. ``on_done(i)`` is called as document ``i`` is done (in order). An error in a worker is raised here.
+    """
+    jobs = [(html, css_text, base_url) for html in htmls]
+    results: list[tuple[bytes, int]] = []
+    if processes <= 1 or len(jobs) <= 1:
+        for index, job in enumerate(jobs):
+            results.append(_job(job))
+            if on_done:
+                on_done(index)
+        return results
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
+        for index, result in enumerate(pool.map(_job, jobs)):
+            results.append(result)
+            if on_done:
+                on_done(index)
+    return results

@@ -246,7 +246,8 @@ def _render_begin(*, batch_id: int, token: str, actor, reason: str, at: datetime
 
 
 def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> tuple[list, render.RenderedBatch]:
-    """Lay out the batch's letters and its mailing list (差出票) in ONE pass into one PDF. No writes."""
+    """Lay out the batch's letters and its mailing list (差出票) into one PDF (:func:`letters.engine.render_letters`).
+    No writes."""
     from . import services
 
     letters = list(
@@ -262,12 +263,12 @@ def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> t
             letter.rendered_at = at
             letter.rendered_by = actor
         datas.append(services.letter_data(letter))
-        if progress:
-            progress(1)
     mailing = render.mailing_list_html(
         office=batch.office, on=batch.date, number=batch.number, rows=render.mailing_rows(letters), printed_at=at
     )
-    return letters, render.render_letters(datas, extra_fragments=[mailing], title=str(batch))
+    # progress(n): n more letters laid out and written (the engine renders them in chunks, in worker
+    # processes for a large batch: letters.engine)
+    return letters, render.render_letters(datas, extra_fragments=[mailing], title=str(batch), progress=progress)
 
 
 def _render_finish(*, batch_id: int, token: str, actor, reason: str, at: datetime, letters, result) -> bool:

@@ -28,7 +28,7 @@ import os
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from . import render as content
 
 #: Letters per WeasyPrint document in a batch: WeasyPrint's cost per page grows with the length of the
 #: document, so a batch is laid out in chunks (measured: ``manage.py bench_letters``).
-CHUNK_LETTERS = 60
+CHUNK_LETTERS = 40
 #: Batches with fewer letters than this are rendered in the calling process (starting workers costs ~1 s).
 PARALLEL_MIN_LETTERS = 120
 
@@ -206,6 +206,7 @@ class RenderedBatch:
     page_count: int
     first_pages: dict[str, int] = field(default_factory=dict)  # reference -> 1-based first page
     letter_pages: dict[str, int] = field(default_factory=dict)  # reference -> number of pages
+    layout_cpu_seconds: float = 0.0  # CPU time of WeasyPrint's layout and writing, in whichever process ran it
 
     @property
     def sha256(self) -> str:
@@ -221,31 +222,30 @@ class _Doc:
     forms: list[FormLayout | None]
 
 
-def _documents(datas, fragments, forms, extra_fragments, title, chunk) -> list[_Doc]:
-    docs: list[_Doc] = []
-    run: list[int] = []
+def _documents(datas, extra_fragments, title, chunk) -> Iterator[_Doc]:
+    """The batch's WeasyPrint documents, made one chunk at a time (letters prepared as they are needed).
 
-    def flush():
-        if run:
-            layouts = [forms[i] for i in run]
-            css = "\n".join(dict.fromkeys(f.css for f in layouts if f is not None))
-            html = content.document_html([fragments[i] for i in run], title=title, extra_css=css)
-            docs.append(_Doc(html, list(run), layouts))
-            run.clear()
-
-    for index, form in enumerate(forms):
-        if form is None:  # a single-layer letter: a document of its own (its pages are counted exactly)
-            flush()
-            html = content.document_html([fragments[index]], title=title)
-            docs.append(_Doc(html, [index], [None]))
-            continue
-        run.append(index)
-        if len(run) >= chunk:
-            flush()
-    flush()
+    Letters with a form layer go ``chunk`` at a time into a fill document; a single-layer letter is a
+    document of its own (its pages are counted exactly); the extra fragments come last, on their own.
+    """
+    for start in range(0, len(datas), chunk):
+        fragments, forms = prepare(datas[start : start + chunk])
+        run: list[int] = []
+        for index, form in [*enumerate(forms), (len(forms), None)]:
+            if run and (form is None):  # the run of form letters ends
+                layouts = [forms[i] for i in run]
+                css = "\n".join(dict.fromkeys(f.css for f in layouts if f is not None))
+                html = content.document_html([fragments[i] for i in run], title=title, extra_css=css)
+                yield _Doc(html, [start + i for i in run], layouts)
+                run = []
+            if index == len(forms):
+                break
+            if form is None:
+                yield _Doc(content.document_html([fragments[index]], title=title), [start + index], [None])
+            else:
+                run.append(index)
     if extra_fragments:
-        docs.append(_Doc(content.document_html(list(extra_fragments), title=title), [], []))
-    return docs
+        yield _Doc(content.document_html(list(extra_fragments), title=title), [], [])
 
 
 def render_letters(
@@ -261,28 +261,34 @@ def render_letters(
 
     ``chunk_letters`` letters per WeasyPrint document (default :data:`CHUNK_LETTERS`), the documents in
     ``processes`` worker processes (default :func:`render_processes`, for batches of at least
-    :data:`PARALLEL_MIN_LETTERS`). ``progress(n)`` is called as each chunk of ``n`` letters is done.
+    :data:`PARALLEL_MIN_LETTERS`), each handed over as soon as its letters are prepared.
+    ``progress(n)`` is called as each document of ``n`` letters is done.
     """
-    fragments, forms = prepare(datas)
     chunk = max(1, chunk_letters or CHUNK_LETTERS)
     if processes is None:
         processes = render_processes() if len(datas) >= PARALLEL_MIN_LETTERS else 1
-    docs = _documents(datas, fragments, forms, extra_fragments, title, chunk)
+    docs: list[_Doc] = []
+
+    def htmls():
+        for doc in _documents(datas, extra_fragments, title, chunk):
+            docs.append(doc)
+            yield doc.html
 
     def done(index: int) -> None:
         if progress and docs[index].letters:
             progress(len(docs[index].letters))
 
-    outputs = pdfengine.render_many(
-        [doc.html for doc in docs], stylesheet_text(), base_url(), processes=processes, on_done=done
-    )
+    outputs = pdfengine.render_many(htmls(), stylesheet_text(), base_url(), processes=processes, on_done=done)
     parts: list[pdfjoin.Part] = []
     first_pages: dict[str, int] = {}
     letter_pages: dict[str, int] = {}
+    used_forms: dict[str, bytes] = {}
     offset = 0
-    for doc, (pdf, pages) in zip(docs, outputs, strict=True):
+    for doc, (pdf, pages, _cpu) in zip(docs, outputs, strict=True):
         underlays: dict[int, tuple[str, int]] = {}
-        if len(doc.letters) == 1 and doc.forms[0] is None:
+        if not doc.letters:  # the extra fragments (the mailing list)
+            counts = []
+        elif len(doc.letters) == 1 and doc.forms[0] is None:
             counts = [pages]
         else:
             counts = [form.page_count for form in doc.forms]
@@ -294,14 +300,20 @@ def render_letters(
             first_pages.setdefault(reference, offset + cursor + 1)
             letter_pages[reference] = count
             if form is not None:
+                used_forms[form.key] = form.pdf
                 for page in range(count):
                     underlays[cursor + page] = (form.key, page)
             cursor += count
         parts.append(pdfjoin.Part(pdf=pdf, underlays=underlays))
         offset += pages
-    used_forms = {form.key: form.pdf for form in forms if form is not None}
     pdf = pdfjoin.assemble(parts, used_forms)
-    return RenderedBatch(pdf=pdf, page_count=offset, first_pages=first_pages, letter_pages=letter_pages)
+    return RenderedBatch(
+        pdf=pdf,
+        page_count=offset,
+        first_pages=first_pages,
+        letter_pages=letter_pages,
+        layout_cpu_seconds=sum(cpu for _pdf, _pages, cpu in outputs),
+    )
 
 
 def render_letter(data: content.LetterData) -> RenderedBatch:
@@ -348,7 +360,9 @@ def benchmark(
 
     - batch: ``render_letters`` of ``n`` sample letters, as a mailing batch does (without the mailing list),
       form cache emptied first, so laying out the form is part of the figure; wall time, and the CPU time
-      of this process (the workers' CPU is not in it: compare the wall time with the load average);
+      of this process plus the workers' (each worker measures its own); on a shared machine the CPU
+      figure is the one that does not depend on the other processes, and the idle estimate divides it
+      by the cores the workers can use;
     - one document per letter: ``render_letter`` of the first ``per_letter_sample`` letters, extrapolated;
     - extract: one letter cut out of the batch PDF (a download of a batched letter), median of 5;
     - preview: ``render_letter`` of one letter, the median of ``previews`` letters with the form laid out,
@@ -366,6 +380,8 @@ def benchmark(
         render_letters, datas, title="benchmark", processes=workers, chunk_letters=chunk_letters
     )
     batch_pages = batch.page_count
+    # the workers' CPU is not this process's: add it when the layout ran in workers
+    batch_cpu_total = batch_cpu + (batch.layout_cpu_seconds if workers > 1 else 0.0)
 
     sample = datas[: max(1, min(per_letter_sample, n))]
     sample_pages = 0
@@ -389,8 +405,14 @@ def benchmark(
         "chunk_letters": chunk_letters or CHUNK_LETTERS,
         "batch_pages": batch_pages,
         "batch_seconds": round(batch_seconds, 3),
-        "batch_cpu_seconds": round(batch_cpu, 3),
+        "batch_cpu_seconds": round(batch_cpu_total, 3),
+        "batch_parent_cpu_seconds": round(batch_cpu, 3),
         "batch_pages_per_second": round(batch_pages / batch_seconds, 1),
+        "batch_pages_per_cpu_second": round(batch_pages / batch_cpu_total, 1),
+        # what the same work takes on an otherwise idle machine with ``workers`` cores
+        "batch_idle_estimate_pages_per_second": round(
+            batch_pages / max(batch_cpu, batch_cpu_total / max(1, min(workers, os.cpu_count() or 1))), 1
+        ),
         "batch_pdf_bytes": len(batch.pdf),
         "per_letter_sample": len(sample),
         "per_letter_sample_seconds": round(sample_seconds, 3),

@@ -20,7 +20,8 @@ import hashlib
 import multiprocessing
 import re
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -83,6 +84,13 @@ def html_pdf(html: str, css_text: str, base_url: str) -> tuple[bytes, int]:
     """``html`` as PDF bytes, with its number of pages."""
     document = layout(html, css_text, base_url)
     return write(document), len(document.pages)
+
+
+def _timed_html_pdf(html: str, css_text: str, base_url: str) -> tuple[bytes, int, float]:
+    """:func:`html_pdf` and the CPU seconds it took in the process that ran it (a worker's own CPU)."""
+    cpu = time.process_time()
+    pdf, pages = html_pdf(html, css_text, base_url)
+    return pdf, pages, time.process_time() - cpu
 
 
 def slot_names(html: str) -> list[str]:
@@ -179,32 +187,39 @@ def _job(args: tuple[str, str, str]) -> tuple[bytes, int]:
 
 
 def render_many(
-    htmls: Sequence[str],
+    htmls: Iterable[str],
     css_text: str,
     base_url: str,
     *,
     processes: int = 1,
     on_done: Callable[[int], object] | None = None,
-) -> list[tuple[bytes, int]]:
-    """Each HTML document as (PDF, pages), in order; across ``processes`` worker processes when > 1.
+) -> list[tuple[bytes, int, float]]:
+    """Each HTML document as (PDF, pages, CPU seconds), in order; across ``processes`` worker processes
+    when > 1.
 
-    The workers are started for the call (``forkserver``: a clean interpreter that imports only this
-    module and WeasyPrint, whatever threads or database connections the caller has) and stopped at its
-    end. ``on_done(i)`` is called as document ``i`` is done (in order). An error in a worker is raised here.
+    ``htmls`` may be a generator: each document is handed to a worker as soon as it is made, so the
+    caller prepares the next ones while the workers lay out the first. The workers are started for the
+    call (``forkserver``: a clean interpreter that imports only this module and WeasyPrint, whatever
+    threads or database connections the caller has) and stopped at its end. ``on_done(i)`` is called
+    as document ``i`` is done (in order). An error in a worker is raised here.
     """
-    jobs = [(html, css_text, base_url) for html in htmls]
-    results: list[tuple[bytes, int]] = []
-    if processes <= 1 or len(jobs) <= 1:
-        for index, job in enumerate(jobs):
-            results.append(_job(job))
+    results: list[tuple[bytes, int, float]] = []
+    if processes <= 1:
+        for index, html in enumerate(htmls):
+            results.append(_timed_html_pdf(html, css_text, base_url))
             if on_done:
                 on_done(index)
         return results
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
-        for index, result in enumerate(pool.map(_job, jobs)):
-            results.append(result)
-            if on_done:
-                on_done(index)
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        try:
+            futures = [pool.submit(_timed_html_pdf, html, css_text, base_url) for html in htmls]
+            for index, future in enumerate(futures):
+                results.append(future.result())
+                if on_done:
+                    on_done(index)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return results

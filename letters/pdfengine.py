@@ -16,6 +16,7 @@ box the fill is set in).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import multiprocessing
 import re
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 _LOCK = threading.Lock()
 _STATE: dict[str, object] = {}
+atexit.register(_STATE.clear)  # WeasyPrint's font configuration goes while its libraries are still loaded
 
 SLOT_ATTRIBUTE = re.compile(r"""data-slot\s*=\s*["']([A-Za-z0-9_-]+)["']""")
 #: Anchor names of the two corners of a slot's box (see :func:`slot_probe_css`).
@@ -165,14 +167,14 @@ def form_pdf(html: str, css_text: str, base_url: str, names: Sequence[str]) -> t
     ``html`` is the form document; the ``<style>`` naming the slots' anchors is added here, before
     ``</head>``. The probes are added (in a second layout, for the measure only) when needed.
     """
-    document = layout(_with_style(html, slot_anchor_css(names)), css_text, base_url)
+    document = layout(with_style(html, slot_anchor_css(names)), css_text, base_url)
     slots = measure_slots(document, names)
     if slots is None:
-        slots = measure_slots(layout(_with_style(html, slot_probe_css(names)), css_text, base_url), names) or {}
+        slots = measure_slots(layout(with_style(html, slot_probe_css(names)), css_text, base_url), names) or {}
     return write(document), len(document.pages), slots
 
 
-def _with_style(html: str, css: str) -> str:
+def with_style(html: str, css: str) -> str:
     head = html.find("</head>")
     style = f"<style>\n{css}\n</style>\n"
     return html[:head] + style + html[head:] if head >= 0 else style + html

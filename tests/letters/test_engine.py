@@ -1,0 +1,115 @@
+"""The PDF engine (letters.engine, letters.pdfengine, letters.pdfjoin): fills laid out in chunks and in
+worker processes give the same PDF as in this process, the page map of mixed batches, progress, the form
+placeholders measured through ``Page.anchors`` (and the fallback when anchors are points), the mailing
+list numbered on its own, one letter cut out of a batch."""
+
+from __future__ import annotations
+
+import gc
+import io
+
+import pikepdf
+import pytest
+
+from letters import engine, pdfengine, pdfjoin, render
+
+from .pdfcheck import text_of
+
+
+def _datas(n, **kwargs):
+    return [render.sample_letter_data(i, **kwargs) for i in range(n)]
+
+
+def test_worker_processes_give_the_same_letters_as_this_process():
+    datas = _datas(5)
+    here = render.render_letters(datas, chunk_letters=2, processes=1)
+    workers = render.render_letters(datas, chunk_letters=2, processes=2)
+    assert workers.first_pages == here.first_pages == {d.reference: 2 * i + 1 for i, d in enumerate(datas)}
+    assert workers.letter_pages == here.letter_pages
+    assert text_of(workers.pdf) == text_of(here.pdf)
+    assert workers.layout_cpu_seconds > 0  # measured in the workers and handed back
+
+
+def test_progress_counts_the_letters_as_their_chunks_are_done_with_the_collector_on():
+    seen = []
+    datas = _datas(5)
+    render.render_letters(datas, chunk_letters=2, progress=lambda n: seen.append((n, gc.isenabled())))
+    assert seen == [(2, True), (2, True), (1, True)]
+
+
+def test_a_mixed_batch_keeps_each_letter_on_its_own_pages(proxy_application):
+    inquiry_a, form, inquiry_b = _datas(3)
+    form.kind = "application_form"
+    mailing = render.mailing_list_html(
+        office=proxy_application.office,
+        on=proxy_application.received_at.date(),
+        number=1,
+        rows=[],
+        printed_at=proxy_application.received_at,
+    )
+    batch = render.render_letters([inquiry_a, form, inquiry_b], extra_fragments=[mailing])
+    form_pages = batch.letter_pages[form.reference]
+    assert batch.first_pages == {inquiry_a.reference: 1, form.reference: 3, inquiry_b.reference: 3 + form_pages}
+    assert batch.page_count == 2 + form_pages + 2 + 1
+    pages = text_of(batch.pdf)
+    assert "電子証明書の発行申請に係る照会書" in pages[0] and inquiry_a.reference in pages[0]
+    assert "電子証明書の発行申請に係る照会書" in pages[2 + form_pages]
+    # the mailing list is a document of its own: its pages are numbered by themselves, not the letters'
+    assert "差出票" in pages[-1] and "1 / 1頁" in pages[-1]
+
+
+def test_form_placeholders_are_measured_through_anchors_and_probes_give_the_same_boxes():
+    html = render.document_html(
+        [
+            '<div class="page"><div style="position: absolute; left: 20mm; top: 30mm; width: 40mm">'
+            '<div data-slot="one">&nbsp;</div></div>'
+            '<div style="position: absolute; left: 100mm; top: 50mm; width: 18mm; height: 18mm" data-slot="two">'
+            "</div></div>"
+        ]
+    )
+    css, base = engine.stylesheet_text(), engine.base_url()
+    _pdf, pages, slots = pdfengine.form_pdf(html, css, base, ["one", "two"])
+    mm = 96 / 25.4
+    assert pages == 1
+    assert slots["one"].x == pytest.approx(20 * mm, abs=0.01) and slots["one"].width == pytest.approx(40 * mm)
+    assert slots["two"].y == pytest.approx(50 * mm, abs=0.01) and slots["two"].height == pytest.approx(18 * mm)
+
+    class Points:  # a WeasyPrint whose Page.anchors are points, as its documentation says
+        def __init__(self, document):
+            self.pages = [type("P", (), {"anchors": {k: v[:2] for k, v in p.anchors.items()}}) for p in document.pages]
+
+    probed = pdfengine.layout(pdfengine.with_style(html, pdfengine.slot_probe_css(["one", "two"])), css, base)
+    plain = pdfengine.layout(pdfengine.with_style(html, pdfengine.slot_anchor_css(["one", "two"])), css, base)
+    assert pdfengine.measure_slots(Points(plain), ["one", "two"]) is None  # no probes: cannot tell the size
+    from_points = pdfengine.measure_slots(Points(probed), ["one", "two"])
+    for name in ("one", "two"):
+        for attribute in ("page", "x", "y", "width", "height"):
+            assert getattr(from_points[name], attribute) == pytest.approx(getattr(slots[name], attribute), abs=0.01)
+
+
+def test_the_inquiry_form_has_all_its_placeholders():
+    render.clear_form_cache()
+    fragments, forms = engine.prepare(_datas(1))
+    layout = forms[0]
+    assert {"ref1", "qr1", "date", "to", "ref2", "pageno1"} <= set(layout.slots)
+    assert all(width > 0 for _page, _x, _y, width, _h in layout.slots.values())
+    assert layout.page_count == 2 and layout.pdf.startswith(b"%PDF")
+
+
+def test_extract_refuses_pages_outside_the_batch_and_keeps_its_pages():
+    batch = render.render_letters(_datas(2))
+    with pytest.raises(ValueError):
+        pdfjoin.extract(batch.pdf, 4, 2)
+    with pytest.raises(ValueError):
+        pdfjoin.extract(batch.pdf, 0, 1)
+    one = pdfjoin.extract(batch.pdf, 3, 2)
+    with pikepdf.open(io.BytesIO(one)) as doc:
+        assert len(doc.pages) == 2
+    assert text_of(one) == text_of(batch.pdf)[2:4]
+
+
+def test_render_processes_follows_the_setting(settings):
+    settings.LETTER_RENDER_PROCESSES = 3
+    assert engine.render_processes() == 3
+    settings.LETTER_RENDER_PROCESSES = 0
+    assert engine.render_processes() == 1

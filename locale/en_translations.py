@@ -512,6 +512,8 @@ EN = {
     "開始": "Started",
     "終了": "Finished",
     "通": " letters",
+    # lengine: the batch screen's progress
+    "%(total)s通のうち%(done)s通を作成しました。": "%(done)s of %(total)s letters made.",
 }
 
 

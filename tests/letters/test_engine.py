@@ -113,3 +113,29 @@ def test_render_processes_follows_the_setting(settings):
     assert engine.render_processes() == 3
     settings.LETTER_RENDER_PROCESSES = 0
     assert engine.render_processes() == 1
+
+
+def test_the_batch_screen_shows_how_many_letters_are_made_while_it_renders(client, clerk, office, monkeypatch):
+    from letters import batches, services
+    from letters.models import MailingBatch
+
+    from .test_batch_faults import make_proxy_applications, status_url
+
+    make_proxy_applications(3, clerk=clerk, office=office)
+    batch = services.mailing_batch_create(actor=clerk, reason="本日分", office=office, enqueue=False)
+    monkeypatch.setattr(engine, "CHUNK_LETTERS", 1)  # a chunk per letter: three steps
+    client.force_login(clerk)
+    seen = []
+
+    def look(_letters):
+        current = MailingBatch.objects.get(pk=batch.pk)
+        status = batches.batch_status(current)
+        html = client.get(status_url(current)).content.decode()
+        seen.append((status.state, status.progress, f'value="{status.progress[0]}" max="3"' in html))
+
+    batches.mailing_batch_print(batch=batch, actor=clerk, reason="本日分", progress=look)
+    assert seen == [("rendering", (1, 3), True), ("rendering", (2, 3), True), ("rendering", (3, 3), True)]
+    batch.refresh_from_db()
+    status = batches.batch_status(batch)
+    assert status.state == "done" and status.progress is None
+    assert not (batches._progress_path(batch.pk)).exists()  # the counter goes with the rendering

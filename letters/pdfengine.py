@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import itertools
+import logging
 import multiprocessing
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+logger = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _STATE: dict[str, object] = {}
 atexit.register(_STATE.clear)  # WeasyPrint's font configuration goes while its libraries are still loaded
@@ -203,25 +207,39 @@ def render_many(
     caller prepares the next ones while the workers lay out the first. The workers are started for the
     call (``forkserver``: a clean interpreter that imports only this module and WeasyPrint, whatever
     threads or database connections the caller has) and stopped at its end. ``on_done(i)`` is called
-    as document ``i`` is done (in order). An error in a worker is raised here.
+    as document ``i`` is done (in order). An error in a document is raised here; workers that cannot
+    start or die (killed, out of memory) leave the documents not done yet to this process.
     """
     results: list[tuple[bytes, int, float]] = []
-    if processes <= 1:
-        for index, html in enumerate(htmls):
-            results.append(_timed_html_pdf(html, css_text, base_url))
-            if on_done:
-                on_done(index)
-        return results
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    pending = iter(htmls)
+    if processes > 1:
+        produced: list[str] = []
+
+        def feed() -> Iterator[str]:
+            for html in pending:
+                produced.append(html)
+                yield html
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         try:
-            futures = [pool.submit(_timed_html_pdf, html, css_text, base_url) for html in htmls]
-            for index, future in enumerate(futures):
-                results.append(future.result())
-                if on_done:
-                    on_done(index)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                try:
+                    futures = [pool.submit(_timed_html_pdf, html, css_text, base_url) for html in feed()]
+                    for index, future in enumerate(futures):
+                        results.append(future.result())
+                        if on_done:
+                            on_done(index)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+            return results
+        except (BrokenProcessPool, OSError):
+            # the workers could not start or died (killed, out of memory): lay the rest out here
+            logger.warning("letters: worker processes failed, rendering in this process", exc_info=True)
+            pending = itertools.chain(produced[len(results) :], pending)
+    for html in pending:
+        results.append(_timed_html_pdf(html, css_text, base_url))
+        if on_done:
+            on_done(len(results) - 1)
     return results

@@ -139,3 +139,42 @@ def test_the_batch_screen_shows_how_many_letters_are_made_while_it_renders(clien
     status = batches.batch_status(batch)
     assert status.state == "done" and status.progress is None
     assert not (batches._progress_path(batch.pk)).exists()  # the counter goes with the rendering
+
+
+def test_workers_that_die_leave_the_rest_of_the_batch_to_this_process(monkeypatch):
+    """A worker killed (out of memory, say) breaks the pool: the documents not done are laid out here,
+    each reported done once."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DyingPool:
+        """Does the first document, then dies as a pool whose worker was killed does."""
+
+        def __init__(self, *args, **kwargs):
+            self.submitted = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, function, *args):
+            self.submitted += 1
+            future = Future()
+            if self.submitted == 1:
+                future.set_result(function(*args))
+            else:
+                future.set_exception(BrokenProcessPool("a worker was killed"))
+            return future
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(pdfengine, "ProcessPoolExecutor", DyingPool)
+    done = []
+    datas = _datas(3)
+    batch = render.render_letters(datas, chunk_letters=1, processes=2, progress=done.append)
+    assert batch.page_count == 6 and batch.first_pages == {d.reference: 2 * i + 1 for i, d in enumerate(datas)}
+    assert done == [1, 1, 1]
+    assert all(d.reference in text_of(batch.pdf)[2 * i] for i, d in enumerate(datas))

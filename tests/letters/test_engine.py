@@ -178,3 +178,28 @@ def test_workers_that_die_leave_the_rest_of_the_batch_to_this_process(monkeypatc
     assert batch.page_count == 6 and batch.first_pages == {d.reference: 2 * i + 1 for i, d in enumerate(datas)}
     assert done == [1, 1, 1]
     assert all(d.reference in text_of(batch.pdf)[2 * i] for i, d in enumerate(datas))
+
+
+def test_a_letter_cut_out_of_a_batch_with_one_shared_resource_dictionary_keeps_its_own_only():
+    """Batches stored before this engine came straight from WeasyPrint: one resource dictionary for all
+    pages. Cutting a letter out of such a file still leaves it its own images only."""
+    datas = _datas(3)
+    doc = next(engine._documents(datas, (), "old", 40))
+    pdf, pages = pdfengine.html_pdf(doc.html, engine.stylesheet_text(), engine.base_url())
+    with pikepdf.open(io.BytesIO(pdf)) as whole:
+        assert len({page.obj.Resources.objgen for page in whole.pages}) == 1  # shared, as WeasyPrint writes it
+        everything = {
+            obj.read_bytes()
+            for obj in whole.objects
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"
+        }
+    one = pdfjoin.extract(pdf, 3, 2)
+    with pikepdf.open(io.BytesIO(one)) as cut:
+        images = {
+            obj.read_bytes()
+            for obj in cut.objects
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"
+        }
+    assert pages == 6 and len(everything) == 6 and len(images) == 2  # its QR code and its barcode
+    text = "".join(text_of(one))
+    assert datas[1].reference in text and datas[0].reference not in text and datas[2].reference not in text

@@ -204,6 +204,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # rendered again from its page: far above the measured speed, so a busy worker is not taken for a dead one.
 LETTER_BATCH_TIMEOUT_SECONDS = env.float("LETTER_BATCH_TIMEOUT_SECONDS", default=60.0)
 LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS = env.float("LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS", default=0.2)
+# Worker processes that lay out a large batch's letters (letters.engine); unset: the CPUs, at most 4.
+LETTER_RENDER_PROCESSES = env.int("LETTER_RENDER_PROCESSES", default=None)
 
 # --- history ----------------------------------------------------------------------------------
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -585,6 +585,8 @@ EN = {
     "%(model)sの過去の版": "%(model)s past version",
     # django-simple-history's msgid, used by templates/simple_history/object_history_form.html
     "View %(verbose_name)s": "View %(verbose_name)s",
+    # lengine: the batch screen's progress
+    "%(total)s通のうち%(done)s通を作成しました。": "%(done)s of %(total)s letters made.",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -31,7 +31,7 @@ from jpki.models import (
 )
 from jpki.services.proxy import withdrawal_note
 
-from . import audit, badges, workflows
+from . import audit, badges, timeline, workflows
 from .base import ReadOnlyDomainAdmin, SafeChangeListMixin, SafeHistoryIdsMixin, resident_link
 from .readlog import ReadLogMixin
 from .slips import slip_button, validity_slip_view
@@ -417,4 +417,5 @@ class RecordViewAdmin(SafeChangeListMixin, ReadLogMixin, admin.ModelAdmin):
         site = self.admin_site
         return [
             path("audit/", site.admin_view(lambda request: audit.audit_view(request, site)), name="jpki_audit"),
+            *timeline.urls(site),
         ] + super().get_urls()

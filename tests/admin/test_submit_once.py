@@ -500,7 +500,7 @@ def test_letter_create_replayed_records_once(clerk, clerk_client, counter_open):
     [
         ("admin:letters_letter_reply", {"reason": "回答書受理"}),
         ("admin:letters_letter_return", {"reason": "返戻", "return_reason": "forward_unknown"}),
-        ("admin:letters_letter_reprint", {"reason": "印刷不良のため"}),
+        ("admin:letters_letter_reprint", {"reason": "印刷不良のため", "mailed_confirmed": "1"}),  # mailed: confirmed
     ],
 )
 def test_letter_steps_replayed_record_once(name, data, clerk, clerk_client):

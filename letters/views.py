@@ -19,6 +19,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from jpki.models import Office
@@ -102,7 +104,7 @@ def lookup(request):
     query = request.GET.get("q", "")
     letter = services.find_by_reference(query)
     if letter is None:
-        messages.warning(request, f"照会番号「{query}」の帳票は見つかりませんでした。")
+        messages.warning(request, _t("照会番号「%(query)s」の帳票は見つかりませんでした。") % {"query": query})
         return redirect(reverse("admin:letters_letter_changelist"))
     return redirect(reverse("admin:jpki_application_change", args=[letter.application_id]))
 
@@ -118,20 +120,22 @@ class LedgerParamsForm(forms.Form):
     office = forms.ModelChoiceField(
         queryset=Office.objects.all(),
         required=False,
-        error_messages={"invalid_choice": "窓口の指定が正しくありません（office= には窓口の番号を指定してください）。"},
+        error_messages={
+            "invalid_choice": _lazy("窓口の指定が正しくありません（office= には窓口の番号を指定してください）。")
+        },
     )
     date = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "日付は date=YYYY-MM-DD で指定してください。"},
+        error_messages={"invalid": _lazy("日付は date=YYYY-MM-DD で指定してください。")},
     )
     month = forms.CharField(
-        required=False, max_length=7, error_messages={"max_length": "月は month=YYYY-MM で指定してください。"}
+        required=False, max_length=7, error_messages={"max_length": _lazy("月は month=YYYY-MM で指定してください。")}
     )
     format = forms.ChoiceField(
         required=False,
         choices=[("", ""), ("pdf", "PDF"), ("csv", "CSV")],
-        error_messages={"invalid_choice": "形式は format=pdf または format=csv で指定してください。"},
+        error_messages={"invalid_choice": _lazy("形式は format=pdf または format=csv で指定してください。")},
     )
 
     @staticmethod
@@ -142,7 +146,8 @@ class LedgerParamsForm(forms.Form):
         value = self.cleaned_data.get("date")
         if value is not None and not LEDGER_EARLIEST <= value <= self.latest():
             raise forms.ValidationError(
-                f"日付は{LEDGER_EARLIEST:%Y-%m-%d}から{self.latest():%Y-%m-%d}までで指定してください。"
+                _t("日付は%(start)sから%(end)sまでで指定してください。")
+                % {"start": f"{LEDGER_EARLIEST:%Y-%m-%d}", "end": f"{self.latest():%Y-%m-%d}"}
             )
         return value
 
@@ -153,11 +158,14 @@ class LedgerParamsForm(forms.Form):
         match = _MONTH.fullmatch(text)
         month = int(match.group(2)) if match else 0
         if not match or not 1 <= month <= 12:
-            raise forms.ValidationError("月は month=YYYY-MM で指定してください。")
+            raise forms.ValidationError(_t("月は month=YYYY-MM で指定してください。"))
         first = date(int(match.group(1)), month, 1)
         latest = self.latest()
         if not LEDGER_EARLIEST <= first <= latest:
-            raise forms.ValidationError(f"月は{LEDGER_EARLIEST:%Y-%m}から{latest:%Y-%m}までで指定してください。")
+            raise forms.ValidationError(
+                _t("月は%(start)sから%(end)sまでで指定してください。")
+                % {"start": f"{LEDGER_EARLIEST:%Y-%m}", "end": f"{latest:%Y-%m}"}
+            )
         return first
 
     def period(self) -> tuple[date, date, str]:
@@ -188,7 +196,9 @@ def ledger(request):
         return HttpResponseBadRequest(params.error_text(), content_type="text/plain; charset=utf-8")
     office = params.cleaned_data["office"] or getattr(getattr(request.user, "staff_profile", None), "office", None)
     if office is None:
-        return HttpResponseBadRequest("窓口を指定してください（?office=）。", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            _t("窓口を指定してください（?office=）。"), content_type="text/plain; charset=utf-8"
+        )
     start, end, label = params.period()
     rows = services.ledger_rows(office=office, start=start, end=end)
     record_read(

@@ -27,6 +27,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki.csvexport import csv_row
@@ -297,7 +298,15 @@ def _read_rows(cd, limit: int):
             "ts": r["read_at"],
             "user_id": r["user_id"],
             "type": "view",
-            "reason": " ".join(filter(None, [f"{r['screen']}（{r['resident_count']}名）", r["query"]])),
+            "reason": " ".join(
+                filter(
+                    None,
+                    [
+                        gettext("%(screen)s（%(count)s名）") % {"screen": r["screen"], "count": r["resident_count"]},
+                        r["query"],
+                    ],
+                )
+            ),
             "object_id": r["id"],
             "kind": READ_KEY,
             "row_id": r["id"],
@@ -349,8 +358,10 @@ def _letter_access_rows(cd, limit: int):
             "ts": r["at"],
             "user_id": r["user_id"],
             "type": r["action"],
-            "reason": r["letter__reference"] or (f"差出 #{r['batch_id']}" if r["batch_id"] else ""),
+            "reason": r["letter__reference"]
+            or (gettext("差出 #%(number)s") % {"number": r["batch_id"]} if r["batch_id"] else ""),
             "object_id": r["letter_id"] or r["batch_id"],
+            "is_batch": not r["letter__reference"] and bool(r["batch_id"]),
             "resident_id": r["letter__application__resident_id"],
             "kind": LETTER_ACCESS_KEY,
             "row_id": r["id"],
@@ -417,7 +428,7 @@ def decorate(rows):
         r["type_label"] = CHANGE_TYPES.get(r["type"]) or access_actions.get(r["type"], r["type"])
         r["local_ts"] = timezone.localtime(r["ts"])
         r["history_url"] = None
-        if r["kind"] == LETTER_ACCESS_KEY and r["object_id"] and not str(r["reason"]).startswith("差出"):
+        if r["kind"] == LETTER_ACCESS_KEY and r["object_id"] and not r.get("is_batch"):
             try:
                 r["history_url"] = reverse("admin:letters_letter_change", args=[r["object_id"]])
             except NoReverseMatch:
@@ -526,7 +537,20 @@ def audit_csv(cd, *, request=None):
     def stream():
         yield "\ufeff"  # BOM so that Excel opens the UTF-8 file correctly
         yield writer.writerow(
-            ["日時", "職員", "所属窓口", "記録の種類", "操作", "記録ID", "住民ID", "住民", "理由・画面"]
+            [
+                str(label)
+                for label in (
+                    _("日時"),
+                    _("職員"),
+                    _("所属窓口"),
+                    _("記録の種類"),
+                    _("操作"),
+                    _("記録ID"),
+                    _("住民ID"),
+                    _("住民"),
+                    _("理由・画面"),
+                )
+            ]
         )
         for r in rows:
             resident = r["resident"]

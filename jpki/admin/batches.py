@@ -133,7 +133,7 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
     def pdf_link(self, obj):
         if not obj.pdf or obj.render_state != MailingBatch.RenderState.DONE:
             return "—"
-        return format_html('<a href="{}">一括印刷PDF</a>', reverse("letters:batch_download", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("letters:batch_download", args=[obj.pk]), _("一括印刷PDF"))
 
     @admin.display(description=_("お問い合わせ番号・差出票"))
     def mailing_links(self, obj):

@@ -74,7 +74,7 @@ def format_positions(value) -> str:
             parts.append(gettext("%(n)s文字目") % {"n": int(position) + 1})
         except (TypeError, ValueError):
             parts.append(str(item))
-    return "、".join(parts)
+    return gettext("、").join(parts)
 
 
 def format_value(model, name: str, value) -> str:
@@ -98,7 +98,7 @@ def format_value(model, name: str, value) -> str:
     if isinstance(field, models.ForeignKey):
         return f"#{value}"
     if isinstance(value, (list, tuple)):
-        return "、".join(str(v) for v in value) or EMPTY
+        return gettext("、").join(str(v) for v in value) or EMPTY
     return str(value)
 
 
@@ -109,7 +109,7 @@ class JapaneseHistoryContextHelper(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         prepared = super().prepare_delta_change_value(change, value)
         if isinstance(prepared, list) and not change.field.endswith(POSITION_SUFFIX):
-            return "、".join(format_value(self.model, change.field, v) for v in prepared) or EMPTY
+            return gettext("、").join(format_value(self.model, change.field, v) for v in prepared) or EMPTY
         return format_value(self.model, change.field, prepared)
 
     def format_delta_change(self, change):

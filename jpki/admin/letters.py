@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -248,26 +249,28 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
     @admin.display(description=_("PDF"))
     def pdf_links(self, obj):
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">表示</a> / <a href="{}">保存</a>',
+            '<a href="{}" target="_blank" rel="noopener">{}</a> / <a href="{}">{}</a>',
             reverse("letters:preview", args=[obj.pk]),
+            _t("表示"),
             reverse("letters:download", args=[obj.pk]),
+            _t("保存"),
         )
 
     @admin.display(description=_("操作"))
     def workflow_links(self, obj):
         links = [
-            (reverse("letters:preview", args=[obj.pk]), "プレビュー"),
-            (reverse("letters:download", args=[obj.pk]), "ダウンロード"),
+            (reverse("letters:preview", args=[obj.pk]), _t("プレビュー")),
+            (reverse("letters:download", args=[obj.pk]), _t("ダウンロード")),
         ]
         if obj.is_current:
-            label = "再印刷（発送済みのため控え）" if obj.posted_at else "再印刷（理由を記録）"
+            label = _t("再印刷（発送済みのため控え）") if obj.posted_at else _t("再印刷（理由を記録）")
             links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), label))
         if obj.is_mailed_kind and obj.is_current:
             if obj.posted_at is None:
-                links.append((reverse("admin:letters_letter_mailing", args=[obj.pk]), "差出を記録"))
+                links.append((reverse("admin:letters_letter_mailing", args=[obj.pk]), _t("差出を記録")))
             elif obj.returned_at is None and obj.reply_received_at is None:
-                links.append((reverse("admin:letters_letter_return", args=[obj.pk]), "返戻を記録"))
-                links.append((reverse("admin:letters_letter_reply", args=[obj.pk]), "回答書の受理を記録"))
+                links.append((reverse("admin:letters_letter_return", args=[obj.pk]), _t("返戻を記録")))
+                links.append((reverse("admin:letters_letter_reply", args=[obj.pk]), _t("回答書の受理を記録")))
         return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
     @admin.display(description=_("出力記録（直近20件）"))
@@ -321,7 +324,11 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                     confirm = True
                 else:
                     result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
-                    messages.success(request, f"{title}: {result.reference} を記録しました。")
+                    messages.success(
+                        request,
+                        _t("%(title)s: %(reference)s を記録しました。")
+                        % {"title": title, "reference": result.reference},
+                    )
                     return redirect(_letter_url(result))
         except submissions.AlreadyRecorded as exc:
             recorded = exc.submission
@@ -351,7 +358,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             request,
             letter,
             ReprintForm,
-            "再印刷",
+            _t("再印刷"),
             lambda d: services.letter_reprint(letter=letter, actor=request.user, reason=d["reason"]),
             warning=services.mailed_warning(letter) if letter.is_current else None,
         )
@@ -362,7 +369,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             request,
             letter,
             MailingForm,
-            "差出の記録",
+            _t("差出の記録"),
             lambda d: services.letter_record_mailing(
                 letter=letter,
                 actor=request.user,
@@ -371,7 +378,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                 mail_class=d["mail_class"],
                 at=d["at"],
             ),
-            initial={"mail_class": letter.mail_class, "reason": "照会書兼回答書を差出"},
+            initial={"mail_class": letter.mail_class, "reason": _t("照会書兼回答書を差出")},
         )
 
     def return_view(self, request, pk):
@@ -380,7 +387,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             request,
             letter,
             ReturnForm,
-            "返戻の記録",
+            _t("返戻の記録"),
             lambda d: services.letter_record_return(
                 letter=letter,
                 actor=request.user,
@@ -389,7 +396,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                 note=d["note"],
                 at=d["at"],
             ),
-            initial={"reason": "照会書兼回答書が返戻された"},
+            initial={"reason": _t("照会書兼回答書が返戻された")},
         )
 
     def reply_view(self, request, pk):
@@ -398,9 +405,9 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             request,
             letter,
             ReplyForm,
-            "回答書の受理",
+            _t("回答書の受理"),
             lambda d: services.letter_record_reply(letter=letter, actor=request.user, reason=d["reason"], at=d["at"]),
-            initial={"reason": "回答書（封入・割印あり）を受理"},
+            initial={"reason": _t("回答書（封入・割印あり）を受理")},
         )
 
     def create_view(self, request, application_id):
@@ -410,7 +417,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         if not request.user.has_perm("letters.add_letter"):
             raise PermissionDenied
         form = CreateLetterForm(
-            request.POST or None, initial={"kind": request.GET.get("kind", ""), "reason": "帳票の作成"}
+            request.POST or None, initial={"kind": request.GET.get("kind", ""), "reason": _t("帳票の作成")}
         )
         once = submissions.OneShot(
             request,
@@ -431,7 +438,11 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                     ),
                     result_url=_letter_url,
                 )
-                messages.success(request, f"{letter.get_kind_display()} {letter.reference} を作成しました。")
+                messages.success(
+                    request,
+                    _t("%(kind)s %(reference)s を作成しました。")
+                    % {"kind": letter.get_kind_display(), "reference": letter.reference},
+                )
                 return redirect(_letter_url(letter))
         except submissions.AlreadyRecorded as exc:
             recorded = exc.submission
@@ -441,7 +452,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             **once.context(),
             **(submissions.already_recorded_context(recorded) if recorded else {}),
             **self.admin_site.each_context(request),
-            "title": "帳票の作成",
+            "title": _t("帳票の作成"),
             "subtitle": str(application),
             "form": form,
             "opts": self.model._meta,
@@ -453,7 +464,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         if not self._can_write(request):
             raise PermissionDenied
         office = getattr(getattr(request.user, "staff_profile", None), "office", None)
-        form = PrintDayForm(request.POST or None, initial={"office": office, "reason": "本日分の照会書を印刷"})
+        form = PrintDayForm(request.POST or None, initial={"office": office, "reason": _t("本日分の照会書を印刷")})
         if request.method == "POST" and form.is_valid():
             try:
                 batch = services.mailing_batch_create(
@@ -468,7 +479,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                 return _batch_accepted(request, batch)
         context = {
             **self.admin_site.each_context(request),
-            "title": "本日の照会書を一括印刷",
+            "title": _t("本日の照会書を一括印刷"),
             "form": form,
             "opts": self.model._meta,
             "back_url": reverse("admin:letters_letter_changelist"),
@@ -480,7 +491,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         letters = list(queryset.select_related("application"))
         offices = {lt.application.office_id for lt in letters}
         if len(offices) != 1:
-            self.message_user(request, "一括印刷は1つの窓口の照会書ごとに行ってください。", messages.ERROR)
+            self.message_user(request, _t("一括印刷は1つの窓口の照会書ごとに行ってください。"), messages.ERROR)
             return None
         office = letters[0].application.office
         try:

@@ -25,6 +25,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from jpki import services
 from jpki.admin.workflows import WORKFLOWS
@@ -205,4 +206,26 @@ def test_every_workflow_form_and_confirm_step_is_english(slug, clerk):
             *(services.mask_document_number(v) for k, v in case.data.items() if k.endswith("_number")),
         ]
         check_page(confirm, f"{slug} confirm", data_strings(posted), leaks, not_english)
+    assert not leaks and not not_english, report(leaks, not_english)
+
+
+# --- the letters admin's one-shot forms, posted empty ----------------------------------------------------
+
+LETTER_FORMS = ("mailing", "return", "reply", "reprint")
+
+
+def test_every_letters_form_with_errors_is_english(english_world, clerk):
+    urls = [reverse(f"admin:letters_letter_{name}", args=[english_world.letter.pk]) for name in LETTER_FORMS]
+    urls += [
+        reverse("admin:letters_letter_create", args=[english_world.proxy_application.pk]),
+        reverse("admin:letters_letter_print_day"),
+    ]
+    leaks, not_english = {}, []
+    with frozen(NOW):
+        client = english_client(clerk)
+        for url in urls:
+            response = client.post(url, {})
+            assert response.status_code == 200, url
+            assert "errornote" in response.content.decode() or "errorlist" in response.content.decode(), url
+            check_page(response, f"{url} posted empty", data_strings(), leaks, not_english)
     assert not leaks and not not_english, report(leaks, not_english)

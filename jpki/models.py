@@ -495,3 +495,33 @@ class OutsideHoursRecord(models.Model):
 
     def __str__(self):
         return f"{self.procedure} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ReviewSignOff(models.Model):
+    """A supervisor's 確認済み on one item of the review queue (確認待ち, ``jpki.review``): which item
+    (its kind and key), who checked it, when, with what comment. One per item; never deleted."""
+
+    kind = models.CharField(_("確認の種類"), max_length=40)
+    item_key = models.CharField(_("対象の番号"), max_length=64)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("確認者")
+    )
+    comment = models.TextField(_("確認のコメント"))
+    signed_at = models.DateTimeField(_("確認日時"), db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("確認済みの記録")
+        verbose_name_plural = _("確認済みの記録")
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "item_key"],
+                name="reviewsignoff_one_per_item",
+                violation_error_message=_("この項目は既に確認済みです。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.item_key} {self.signed_at:%Y-%m-%d %H:%M}"

@@ -22,6 +22,9 @@ def counter_dashboard(context):
     if shown:  # the panels list residents by name: in the read log
         record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
+    from jpki.admin.review import dashboard_panel
+
+    data["review"] = dashboard_panel(request.user)  # supervisors: open items of the review queue
     data["search_url"] = reverse("admin:residents_resident_changelist")
     return data
 

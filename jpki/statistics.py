@@ -1,0 +1,276 @@
+"""Statistics for supervisors (統計): selectors that aggregate in the database.
+
+Each function takes a period (``start`` inclusive, ``end`` exclusive, local dates) and an optional
+office, and answers with a small, plain structure the screens turn into a chart, a table and a CSV
+(``jpki.admin.stats``). Each table is read with one ``GROUP BY`` (the proxy flow's medians read the
+four timestamps of the period's proxy applications, a few thousand rows at city scale); nothing
+iterates over residents, cards or certificates in Python.
+
+- :func:`activity`: completed applications (issuance, renewal, revocation, password initialization,
+  reissue) per day / week / month × office × kind × applicant type;
+- :func:`renewal_forecast`: cards and valid certificates whose renewal window (``rules.renewal_window``)
+  opens in each of the next 24 months, per office of last issuance;
+- :func:`proxy_flow`: proxy applications per step, median days between the steps, return rate and
+  reasons;
+- :func:`operations`: outside-hours records, fees taken, and per-clerk counts.
+"""
+
+from __future__ import annotations
+
+import statistics as pystats
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from jpki import rules
+from jpki.models import Application, Card, Certificate, Office, OutsideHoursRecord, ProxyAuthorization
+
+DAY, WEEK, MONTH = "day", "week", "month"
+TRUNC = {DAY: TruncDay, WEEK: TruncWeek, MONTH: TruncMonth}
+FORECAST_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # inclusive
+    end: date  # inclusive
+    office_id: int | None = None
+    grain: str = MONTH
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min), rules.TOKYO)
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min), rules.TOKYO)
+
+
+def bucket_start(day: date, grain: str) -> date:
+    if grain == MONTH:
+        return day.replace(day=1)
+    if grain == WEEK:
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def buckets(period: Period) -> list[date]:
+    """Every bucket of the period, empty ones included (a chart's x axis without gaps)."""
+    out, day = [], bucket_start(period.start, period.grain)
+    while day <= period.end:
+        out.append(day)
+        if period.grain == MONTH:
+            day = rules.add_months(day, 1)
+        elif period.grain == WEEK:
+            day += timedelta(days=7)
+        else:
+            day += timedelta(days=1)
+    return out
+
+
+def _local_date(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value, rules.TOKYO).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _office_filter(qs, period: Period, path: str = "office_id"):
+    return qs.filter(**{path: period.office_id}) if period.office_id else qs
+
+
+@dataclass
+class Activity:
+    buckets: list[date]
+    # (bucket, office_id, kind, applicant_type) -> count
+    cells: dict[tuple[date, int, str, str], int] = field(default_factory=dict)
+
+    def by_bucket_and_kind(self) -> dict[date, dict[str, int]]:
+        out: dict[date, dict[str, int]] = {b: defaultdict(int) for b in self.buckets}
+        for (bucket, _office, kind, _who), n in self.cells.items():
+            out.setdefault(bucket, defaultdict(int))[kind] += n
+        return out
+
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+def activity(period: Period) -> Activity:
+    """Completed applications per bucket × office × kind × applicant type: one GROUP BY."""
+    qs = Application.objects.filter(
+        status=Application.Status.COMPLETED, completed_at__gte=period.since, completed_at__lt=period.until
+    )
+    qs = _office_filter(qs, period)
+    rows = (
+        qs.annotate(bucket=TRUNC[period.grain]("completed_at", tzinfo=rules.TOKYO))
+        .values("bucket", "office_id", "kind", "applicant_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    result = Activity(buckets=buckets(period))
+    for r in rows:
+        key = (bucket_start(_local_date(r["bucket"]), period.grain), r["office_id"], r["kind"], r["applicant_type"])
+        result.cells[key] = result.cells.get(key, 0) + r["n"]
+    return result
+
+
+def window_month(expires_on: date) -> date:
+    """The first day of the month in which the renewal window of ``expires_on`` opens."""
+    return rules.renewal_window(expires_on)[0].replace(day=1)
+
+
+@dataclass
+class Forecast:
+    months: list[date]
+    # (month, office_id, what) -> count; what: "card", "signing", "user"
+    cells: dict[tuple[date, int | None, str], int] = field(default_factory=dict)
+
+    def per_month(self, what: str) -> list[int]:
+        totals: dict[date, int] = defaultdict(int)
+        for (month, _office, w), n in self.cells.items():
+            if w == what:
+                totals[month] += n
+        return [totals.get(m, 0) for m in self.months]
+
+
+def renewal_forecast(*, today: date, office_id: int | None = None, months: int = FORECAST_MONTHS) -> Forecast:
+    """Cards and valid certificates whose renewal window opens in each of the ``months`` months from
+    ``today``'s month, per office of last issuance (the card's or certificate's office). One GROUP BY
+    per table on the (status, expires_on) index: counts per expiry day, mapped to months here."""
+    first = today.replace(day=1)
+    month_list = [rules.add_months(first, i) for i in range(months)]
+    last = rules.add_months(first, months) - timedelta(days=1)
+    # Expiry days whose window opens within [first, last]: the window opens 3 months + 1 day before.
+    lo = rules.add_months(first, rules.RENEWAL_WINDOW_MONTHS) - timedelta(days=7)
+    hi = rules.add_months(last, rules.RENEWAL_WINDOW_MONTHS) + timedelta(days=7)
+    result = Forecast(months=month_list)
+    wanted = set(month_list)
+    cards = Card.objects.filter(status__in=[Card.Status.ACTIVE, Card.Status.SUSPENDED], expires_on__range=(lo, hi))
+    certs = Certificate.objects.filter(status=Certificate.Status.VALID, expires_on__range=(lo, hi))
+    if office_id:
+        cards, certs = cards.filter(office_id=office_id), certs.filter(office_id=office_id)
+    card_rows = cards.values("expires_on", "office_id").annotate(n=Count("id")).order_by()
+    cert_rows = certs.values("expires_on", "office_id", "kind").annotate(n=Count("id")).order_by()
+    for rows, kind_of in ((card_rows, lambda r: "card"), (cert_rows, lambda r: r["kind"])):
+        for r in rows:
+            month = window_month(r["expires_on"])
+            if month in wanted:
+                key = (month, r["office_id"], kind_of(r))
+                result.cells[key] = result.cells.get(key, 0) + r["n"]
+    return result
+
+
+@dataclass
+class ProxyFlow:
+    stages: dict[str, int]
+    medians: dict[str, float | None]
+    samples: dict[str, int]
+    letters_sent: int
+    returned: int
+    reasons: dict[str, int]
+
+    @property
+    def return_rate(self) -> float | None:
+        return round(100.0 * self.returned / self.letters_sent, 1) if self.letters_sent else None
+
+
+STEPS = (
+    ("visit1_letter", "visit1_at", "letter_sent_at"),
+    ("letter_reply", "letter_sent_at", "reply_received_at"),
+    ("reply_visit2", "reply_received_at", "visit2_at"),
+    ("visit1_visit2", "visit1_at", "visit2_at"),
+)
+
+
+def _days(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return (b - a).total_seconds() / 86400
+
+
+def proxy_flow(period: Period) -> ProxyFlow:
+    """Proxy applications whose first visit falls in the period: per step, median days between the
+    steps, how many letters came back and why. One GROUP BY per question, one read of the timestamps."""
+    qs = ProxyAuthorization.objects.filter(visit1_at__gte=period.since, visit1_at__lt=period.until)
+    qs = _office_filter(qs, period, "visit1_office_id")
+    stages = dict(qs.values_list("stage").annotate(n=Count("id")).order_by())
+    reasons = dict(
+        qs.filter(stage=ProxyAuthorization.Stage.RETURNED)
+        .values_list("return_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    spans: dict[str, list[float]] = {key: [] for key, _a, _b in STEPS}
+    for row in qs.values("visit1_at", "letter_sent_at", "reply_received_at", "visit2_at"):
+        for key, a, b in STEPS:
+            d = _days(row[a], row[b])
+            if d is not None:
+                spans[key].append(d)
+    medians = {key: (round(pystats.median(v), 1) if v else None) for key, v in spans.items()}
+    sent = sum(n for stage, n in stages.items() if stage != ProxyAuthorization.Stage.VISIT1)
+    return ProxyFlow(
+        stages={s: stages.get(s, 0) for s in ProxyAuthorization.Stage.values},
+        medians=medians,
+        samples={key: len(v) for key, v in spans.items()},
+        letters_sent=sent,
+        returned=stages.get(ProxyAuthorization.Stage.RETURNED, 0),
+        reasons=reasons,
+    )
+
+
+@dataclass
+class Operations:
+    buckets: list[date]
+    outside_applications: dict[date, int]
+    outside_records: dict[date, int]
+    fees: dict[date, int]  # yen taken (paid)
+    fees_unpaid: dict[date, int]  # yen due, not paid
+    per_clerk: list[dict]  # {"user_id", "kind", "n"}
+
+    def series(self, which: dict[date, int]) -> list[int]:
+        return [which.get(b, 0) for b in self.buckets]
+
+
+def operations(period: Period) -> Operations:
+    """Outside-hours applications and records, fees taken, applications received per clerk and kind."""
+    trunc = TRUNC[period.grain]
+    apps = _office_filter(
+        Application.objects.filter(received_at__gte=period.since, received_at__lt=period.until), period
+    )
+    app_rows = (
+        apps.annotate(bucket=trunc("received_at", tzinfo=rules.TOKYO))
+        .values("bucket")
+        .annotate(
+            outside=Count("id", filter=Q(outside_counter_hours=True)),
+            paid=Sum("fee_due", filter=Q(fee_paid=True), default=0),
+            unpaid=Sum("fee_due", filter=Q(fee_paid=False), default=0),
+        )
+        .order_by()
+    )
+    result = Operations(buckets(period), defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int), [])
+    for r in app_rows:
+        b = bucket_start(_local_date(r["bucket"]), period.grain)
+        result.outside_applications[b] += r["outside"]
+        result.fees[b] += r["paid"] or 0
+        result.fees_unpaid[b] += r["unpaid"] or 0
+    recs = _office_filter(
+        OutsideHoursRecord.objects.filter(recorded_at__gte=period.since, recorded_at__lt=period.until), period
+    )
+    for r in (
+        recs.annotate(bucket=trunc("recorded_at", tzinfo=rules.TOKYO))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        result.outside_records[bucket_start(_local_date(r["bucket"]), period.grain)] += r["n"]
+    result.per_clerk = list(
+        apps.values("received_by_id", "kind").annotate(n=Count("id")).order_by("received_by_id", "kind")
+    )
+    return result
+
+
+def office_names() -> dict[int, str]:
+    return {o.pk: o.name for o in Office.objects.all()}

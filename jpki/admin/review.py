@@ -165,7 +165,7 @@ def queue_view(request, admin_site):
         "form": form,
         "items": items,
         "kind_counts": [(label, kind_counts.get(kind, 0), kind) for kind, label in review.kind_choices()],
-        "total": sum(kind_counts.values()),
+        "total": sum(n for kind, n in kind_counts.items() if not flt.kinds or kind in flt.kinds),
         "page": page,
         "has_next": has_next and page < MAX_PAGE,
         "has_prev": page > 1,

@@ -309,8 +309,12 @@ def chart_js_installed() -> bool:
 def stats_view(request, admin_site):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    form = StatsForm(request.GET or None)
     today = timezone.localdate()
+    data = request.GET.copy()
+    for name, value in (("date_from", default_start(today)), ("date_to", today), ("grain", st.MONTH)):
+        if not data.get(name):
+            data[name] = f"{value}"  # the defaults shown in the form, as if chosen
+    form = StatsForm(data)
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
     else:
@@ -341,11 +345,7 @@ def stats_view(request, admin_site):
     context = {
         **admin_site.each_context(request),
         "title": _("統計"),
-        "form": form
-        if form.is_bound
-        else StatsForm(
-            initial={"date_from": period.start, "date_to": period.end, "grain": period.grain, "section": section}
-        ),
+        "form": form,
         "section": section,
         "section_label": dict(SECTIONS)[section],
         "sections": links,

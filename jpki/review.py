@@ -34,7 +34,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import CharField, DateTimeField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -328,36 +341,30 @@ def _resident_then(field_expr):
 def kana_override_certificates() -> QuerySet:
     """Certificates whose name or address the clerk typed (kana for a character without a 代替文字):
     no substituted position, and a text other than the register's at the time of issue."""
-    address_then = Concat(
-        "address_town", "address_block", Concat(Value("\u3000"), "address_building"), output_field=CharField()
+    address_then = Case(
+        When(address_building="", then=Concat("address_town", "address_block")),
+        default=Concat("address_town", "address_block", Value("\u3000"), "address_building"),
+        output_field=CharField(),
     )
-    address_then_plain = Concat("address_town", "address_block", output_field=CharField())
-    qs = Certificate.objects.annotate(
-        name_then=_resident_then(F("name")),
-        building_then=_resident_then(F("address_building")),
-        address_full=_resident_then(address_then),
-        address_plain=_resident_then(address_then_plain),
+    qs = Certificate.objects.annotate(name_then=_resident_then(F("name")), address_then=_resident_then(address_then))
+    name_override = ~Q(name_in_certificate="") & ~Q(name_in_certificate=F("name_then"))
+    address_override = ~Q(address_in_certificate="") & ~Q(address_in_certificate=F("address_then"))
+    return qs.filter(
+        (Q(substituted_name_positions=[]) & name_override) | (Q(substituted_address_positions=[]) & address_override)
     )
-    name_override = (
-        Q(substituted_name_positions=[]) & ~Q(name_in_certificate="") & ~Q(name_in_certificate=F("name_then"))
-    )
-    same_address = Q(building_then="", address_in_certificate=F("address_plain")) | (
-        ~Q(building_then="") & Q(address_in_certificate=F("address_full"))
-    )
-    address_override = Q(substituted_address_positions=[]) & ~Q(address_in_certificate="") & ~same_address
-    return qs.filter(name_override | address_override)
 
 
 @source("kana_override", _("かなで入力した証明書の氏名・住所"))
 def kana_overrides() -> Selection:
-    certs = kana_override_certificates().filter(application_id=OuterRef("pk"))
-    first = certs.order_by("created_at", "id")
+    # Both certificates of one application carry the same texts: its first certificate tells when,
+    # by whom and what (plain subqueries; the override test itself runs once, in the EXISTS).
+    first = Certificate.objects.filter(application_id=OuterRef("pk")).order_by("created_at", "id")
     return Selection(
-        Application.objects.filter(Exists(certs)).annotate(
+        Application.objects.filter(Exists(kana_override_certificates().filter(application_id=OuterRef("pk")))).annotate(
             r_issued_at=Subquery(first.values("created_at")[:1]),
             r_issued_by=Subquery(
-                Certificate.history.model.objects.filter(id=Subquery(first.values("id")[:1]), history_type="+")
-                .order_by("history_id")
+                Certificate.history.model.objects.filter(application_id=OuterRef("pk"), history_type="+")
+                .order_by("history_date", "history_id")
                 .values("history_user_id")[:1]
             ),
             r_name=Subquery(first.values("name_in_certificate")[:1]),

@@ -37,7 +37,6 @@ from datetime import datetime
 from django.db.models import (
     Case,
     CharField,
-    DateTimeField,
     Exists,
     F,
     IntegerField,
@@ -346,7 +345,24 @@ def kana_override_certificates() -> QuerySet:
         default=Concat("address_town", "address_block", Value("\u3000"), "address_building"),
         output_field=CharField(),
     )
-    qs = Certificate.objects.annotate(name_then=_resident_then(F("name")), address_then=_resident_then(address_then))
+    # First the cheap test against the register as it is now (most certificates carry exactly its
+    # texts and stop there); only the rest are compared with the resident's history at issue.
+    address_now = Case(
+        When(
+            card__resident__address_building="",
+            then=Concat("card__resident__address_town", "card__resident__address_block"),
+        ),
+        default=Concat(
+            "card__resident__address_town",
+            "card__resident__address_block",
+            Value("\u3000"),
+            "card__resident__address_building",
+        ),
+        output_field=CharField(),
+    )
+    differs_now = ~Q(name_in_certificate=F("card__resident__name")) | ~Q(address_in_certificate=F("address_now"))
+    qs = Certificate.objects.annotate(address_now=address_now).filter(differs_now)
+    qs = qs.annotate(name_then=_resident_then(F("name")), address_then=_resident_then(address_then))
     name_override = ~Q(name_in_certificate="") & ~Q(name_in_certificate=F("name_then"))
     address_override = ~Q(address_in_certificate="") & ~Q(address_in_certificate=F("address_then"))
     return qs.filter(
@@ -361,7 +377,6 @@ def kana_overrides() -> Selection:
     first = Certificate.objects.filter(application_id=OuterRef("pk")).order_by("created_at", "id")
     return Selection(
         Application.objects.filter(Exists(kana_override_certificates().filter(application_id=OuterRef("pk")))).annotate(
-            r_issued_at=Subquery(first.values("created_at")[:1]),
             r_issued_by=Subquery(
                 Certificate.history.model.objects.filter(application_id=OuterRef("pk"), history_type="+")
                 .order_by("history_date", "history_id")
@@ -369,7 +384,7 @@ def kana_overrides() -> Selection:
             ),
             r_name=Subquery(first.values("name_in_certificate")[:1]),
         ),
-        at=Coalesce("r_issued_at", "received_at", output_field=DateTimeField()),
+        at="received_at",  # indexed; the certificates' issue time is shown as its own column when needed
         actor=Coalesce("r_issued_by", "received_by_id", output_field=IntegerField()),
         office="office_id",
         resident="resident_id",

@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from jpki import rules
 from jpki.models import Application, Card, Certificate, Office, OutsideHoursRecord, ProxyAuthorization
 
 DAY, WEEK, MONTH = "day", "week", "month"
-TRUNC = {DAY: TruncDay, WEEK: TruncWeek, MONTH: TruncMonth}
 FORECAST_MONTHS = 24
 
 
@@ -43,11 +41,11 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min), rules.TOKYO)
+        return _aware(self.start)
 
     @property
     def until(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min), rules.TOKYO)
+        return _aware(self.end + timedelta(days=1))
 
 
 def bucket_start(day: date, grain: str) -> date:
@@ -72,12 +70,6 @@ def buckets(period: Period) -> list[date]:
     return out
 
 
-def _local_date(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localtime(value, rules.TOKYO).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
 def _office_filter(qs, period: Period, path: str = "office_id"):
     return qs.filter(**{path: period.office_id}) if period.office_id else qs
 
@@ -98,22 +90,46 @@ class Activity:
         return sum(self.cells.values())
 
 
+def bucket_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
+    """Each bucket with its aware start and end (Tokyo midnights), clipped to the period."""
+    starts = buckets(period)
+    out = []
+    for i, b in enumerate(starts):
+        lo = max(b, period.start)
+        hi = starts[i + 1] if i + 1 < len(starts) else period.end + timedelta(days=1)
+        hi = min(hi, period.end + timedelta(days=1))
+        out.append((b, _aware(lo), _aware(hi)))
+    return out
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), rules.TOKYO)
+
+
+def per_bucket(period: Period, field_name: str, make, prefix: str = "b") -> dict:
+    """Conditional aggregates, one per bucket (``make(Q)`` → an aggregate filtered to the bucket): plain
+    range comparisons in SQL, no date function per row (SQLite's are Python callbacks)."""
+    return {
+        f"{prefix}{i}": make(Q(**{f"{field_name}__gte": lo, f"{field_name}__lt": hi}))
+        for i, (_b, lo, hi) in enumerate(bucket_bounds(period))
+    }
+
+
 def activity(period: Period) -> Activity:
-    """Completed applications per bucket × office × kind × applicant type: one GROUP BY."""
+    """Completed applications per bucket × office × kind × applicant type: one GROUP BY (office, kind,
+    applicant type) with one conditional count per bucket."""
     qs = Application.objects.filter(
         status=Application.Status.COMPLETED, completed_at__gte=period.since, completed_at__lt=period.until
     )
     qs = _office_filter(qs, period)
-    rows = (
-        qs.annotate(bucket=TRUNC[period.grain]("completed_at", tzinfo=rules.TOKYO))
-        .values("bucket", "office_id", "kind", "applicant_type")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    counts = per_bucket(period, "completed_at", lambda q: Count("id", filter=q))
+    rows = qs.values("office_id", "kind", "applicant_type").annotate(**counts).order_by()
     result = Activity(buckets=buckets(period))
     for r in rows:
-        key = (bucket_start(_local_date(r["bucket"]), period.grain), r["office_id"], r["kind"], r["applicant_type"])
-        result.cells[key] = result.cells.get(key, 0) + r["n"]
+        for i, b in enumerate(result.buckets):
+            n = r[f"b{i}"]
+            if n:
+                result.cells[(b, r["office_id"], r["kind"], r["applicant_type"])] = n
     return result
 
 
@@ -235,37 +251,28 @@ class Operations:
 
 
 def operations(period: Period) -> Operations:
-    """Outside-hours applications and records, fees taken, applications received per clerk and kind."""
-    trunc = TRUNC[period.grain]
+    """Outside-hours applications and records, fees taken, applications received per clerk and kind:
+    one aggregate per table, with conditional counts and sums per bucket."""
     apps = _office_filter(
         Application.objects.filter(received_at__gte=period.since, received_at__lt=period.until), period
     )
-    app_rows = (
-        apps.annotate(bucket=trunc("received_at", tzinfo=rules.TOKYO))
-        .values("bucket")
-        .annotate(
-            outside=Count("id", filter=Q(outside_counter_hours=True)),
-            paid=Sum("fee_due", filter=Q(fee_paid=True), default=0),
-            unpaid=Sum("fee_due", filter=Q(fee_paid=False), default=0),
-        )
-        .order_by()
+    aggregates = {}
+    aggregates.update(
+        per_bucket(period, "received_at", lambda q: Count("id", filter=q & Q(outside_counter_hours=True)), "o")
     )
-    result = Operations(buckets(period), defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int), [])
-    for r in app_rows:
-        b = bucket_start(_local_date(r["bucket"]), period.grain)
-        result.outside_applications[b] += r["outside"]
-        result.fees[b] += r["paid"] or 0
-        result.fees_unpaid[b] += r["unpaid"] or 0
+    aggregates.update(per_bucket(period, "received_at", lambda q: Sum("fee_due", filter=q & Q(fee_paid=True)), "p"))
+    aggregates.update(per_bucket(period, "received_at", lambda q: Sum("fee_due", filter=q & Q(fee_paid=False)), "u"))
+    totals = apps.aggregate(**aggregates)
     recs = _office_filter(
         OutsideHoursRecord.objects.filter(recorded_at__gte=period.since, recorded_at__lt=period.until), period
     )
-    for r in (
-        recs.annotate(bucket=trunc("recorded_at", tzinfo=rules.TOKYO))
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        result.outside_records[bucket_start(_local_date(r["bucket"]), period.grain)] += r["n"]
+    rec_totals = recs.aggregate(**per_bucket(period, "recorded_at", lambda q: Count("id", filter=q), "r"))
+    result = Operations(buckets(period), defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int), [])
+    for i, b in enumerate(result.buckets):
+        result.outside_applications[b] = totals[f"o{i}"] or 0
+        result.fees[b] = totals[f"p{i}"] or 0
+        result.fees_unpaid[b] = totals[f"u{i}"] or 0
+        result.outside_records[b] = rec_totals[f"r{i}"] or 0
     result.per_clerk = list(
         apps.values("received_by_id", "kind").annotate(n=Count("id")).order_by("received_by_id", "kind")
     )

@@ -33,7 +33,7 @@ from jpki.models import Application, Office, ProxyAuthorization, ReviewSignOff
 PERMISSION = "jpki.view_reviewsignoff"
 CHART_JS = "vendor/chartjs/chart.umd.js"
 EARLIEST = date(2000, 1, 1)
-MAX_DAYS = {st.DAY: 366, st.WEEK: 5 * 366, st.MONTH: 30 * 366}
+MAX_DAYS = {st.DAY: 93, st.WEEK: 371, st.MONTH: 5 * 366}  # at most ~60 buckets: one aggregate each
 SECTIONS = [
     ("activity", _("発行・更新・失効・初期化")),
     ("forecast", _("更新の見通し（24か月）")),

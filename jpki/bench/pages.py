@@ -240,7 +240,8 @@ def supervisor_desk_pages(today: date) -> list[Page]:
     ]
     for section in ("activity", "forecast", "proxy", "operations"):
         pages.append(Page(f"stats_{section}", f"statistics: {section}", f"{stats}?section={section}&{year}", None))
-    pages.append(Page("stats_activity_day", "statistics: activity per day", f"{stats}?grain=day&{year}", None))
+    quarter = urlencode({"date_from": (today - timedelta(days=90)).isoformat(), "date_to": today.isoformat()})
+    pages.append(Page("stats_activity_day", "statistics: activity per day", f"{stats}?grain=day&{quarter}", None))
     return pages
 
 

@@ -37,7 +37,7 @@ PERMISSION = "jpki.view_reviewsignoff"
 SIGN_PERMISSION = "jpki.add_reviewsignoff"
 PER_PAGE = 50
 MAX_PAGE = 200
-DASHBOARD_DAYS = 90
+DASHBOARD_DAYS = 30  # the dashboard's count and the queue's default period
 STATUS_CHOICES = [(review.OPEN, _("未確認")), (review.SIGNED, _("確認済み")), (review.ALL, _("すべて"))]
 
 
@@ -138,7 +138,10 @@ def _page(request) -> int:
 def queue_view(request, admin_site):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    form = ReviewFilterForm(request.GET or None)
+    data = request.GET.copy()
+    if "date_from" not in data:  # the default period (shown in the field): the dashboard's
+        data["date_from"] = f"{timezone.localdate() - timedelta(days=DASHBOARD_DAYS):%Y-%m-%d}"
+    form = ReviewFilterForm(data)
     valid = not form.is_bound or form.is_valid()
     cd = form.cleaned_data if form.is_bound and valid else {}
     flt = review_filter(cd)

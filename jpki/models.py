@@ -256,6 +256,14 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["received_at", "office"], name="app_received_office_idx"),
             models.Index(fields=["status", "received_at"], name="app_status_received_idx"),
+            # the statistics (jpki.statistics) read these columns from the index alone
+            models.Index(
+                fields=["status", "completed_at", "office", "kind", "applicant_type"], name="app_stats_completed_idx"
+            ),
+            models.Index(
+                fields=["received_at", "office", "received_by", "kind", "outside_counter_hours", "fee_paid", "fee_due"],
+                name="app_stats_received_idx",
+            ),
         ]
 
     def __str__(self):

@@ -329,40 +329,31 @@ def substitution_edits() -> Selection:
     )
 
 
-def _resident_then(field_expr):
+def _address(prefix: str = ""):
+    """The full address as ``Resident.address`` builds it (town + block, then a full-width space and
+    the building when there is one), in SQL; ``prefix`` is the path to the resident's fields."""
+    town, block, building = (f"{prefix}address_{x}" for x in ("town", "block", "building"))
+    return Case(
+        When(**{building: ""}, then=Concat(town, block)),
+        default=Concat(town, block, Value("\u3000"), building),
+        output_field=CharField(),
+    )
+
+
+def _resident_then(field_expr, resident_ref):
     """The resident's value as it was when the certificate was issued (their history row then)."""
-    hist = Resident.history.model.objects.filter(
-        id=OuterRef("card__resident_id"), history_date__lte=OuterRef("created_at")
-    ).order_by("-history_date", "-history_id")
+    hist = Resident.history.model.objects.filter(id=resident_ref, history_date__lte=OuterRef("created_at")).order_by(
+        "-history_date", "-history_id"
+    )
     return Subquery(hist.annotate(v=field_expr).values("v")[:1], output_field=CharField())
 
 
-def kana_override_certificates() -> QuerySet:
-    """Certificates whose name or address the clerk typed (kana for a character without a 代替文字):
-    no substituted position, and a text other than the register's at the time of issue."""
-    address_then = Case(
-        When(address_building="", then=Concat("address_town", "address_block")),
-        default=Concat("address_town", "address_block", Value("\u3000"), "address_building"),
-        output_field=CharField(),
+def _override_test(qs: QuerySet, resident_ref) -> QuerySet:
+    """Certificates of ``qs`` with no substituted position and a text other than the register's at the
+    time of issue (read from the resident's history)."""
+    qs = qs.annotate(
+        name_then=_resident_then(F("name"), resident_ref), address_then=_resident_then(_address(), resident_ref)
     )
-    # First the cheap test against the register as it is now (most certificates carry exactly its
-    # texts and stop there); only the rest are compared with the resident's history at issue.
-    address_now = Case(
-        When(
-            card__resident__address_building="",
-            then=Concat("card__resident__address_town", "card__resident__address_block"),
-        ),
-        default=Concat(
-            "card__resident__address_town",
-            "card__resident__address_block",
-            Value("\u3000"),
-            "card__resident__address_building",
-        ),
-        output_field=CharField(),
-    )
-    differs_now = ~Q(name_in_certificate=F("card__resident__name")) | ~Q(address_in_certificate=F("address_now"))
-    qs = Certificate.objects.annotate(address_now=address_now).filter(differs_now)
-    qs = qs.annotate(name_then=_resident_then(F("name")), address_then=_resident_then(address_then))
     name_override = ~Q(name_in_certificate="") & ~Q(name_in_certificate=F("name_then"))
     address_override = ~Q(address_in_certificate="") & ~Q(address_in_certificate=F("address_then"))
     return qs.filter(
@@ -370,13 +361,26 @@ def kana_override_certificates() -> QuerySet:
     )
 
 
+def kana_override_certificates() -> QuerySet:
+    """Certificates whose name or address the clerk typed (kana for a character without a 代替文字)."""
+    qs = Certificate.objects.annotate(address_now=_address("card__resident__"))
+    qs = qs.filter(~Q(name_in_certificate=F("card__resident__name")) | ~Q(address_in_certificate=F("address_now")))
+    return _override_test(qs, OuterRef("card__resident_id"))
+
+
 @source("kana_override", _("かなで入力した証明書の氏名・住所"))
 def kana_overrides() -> Selection:
-    # Both certificates of one application carry the same texts: its first certificate tells when,
-    # by whom and what (plain subqueries; the override test itself runs once, in the EXISTS).
+    # The application's resident is read once per application; its certificates are first compared
+    # with the register as it is now (most carry exactly its texts and stop there), only the rest
+    # with the resident's history at issue. Both certificates of one application carry the same
+    # texts: its first certificate tells by whom and what.
+    certs = Certificate.objects.filter(application_id=OuterRef("pk")).filter(
+        ~Q(name_in_certificate=OuterRef("r_name_now")) | ~Q(address_in_certificate=OuterRef("r_address_now"))
+    )
     first = Certificate.objects.filter(application_id=OuterRef("pk")).order_by("created_at", "id")
+    apps = Application.objects.annotate(r_name_now=F("resident__name"), r_address_now=_address("resident__"))
     return Selection(
-        Application.objects.filter(Exists(kana_override_certificates().filter(application_id=OuterRef("pk")))).annotate(
+        apps.filter(Exists(_override_test(certs, OuterRef(OuterRef("resident_id"))))).annotate(
             r_issued_by=Subquery(
                 Certificate.history.model.objects.filter(application_id=OuterRef("pk"), history_type="+")
                 .order_by("history_date", "history_id")
@@ -384,7 +388,7 @@ def kana_overrides() -> Selection:
             ),
             r_name=Subquery(first.values("name_in_certificate")[:1]),
         ),
-        at="received_at",  # indexed; the certificates' issue time is shown as its own column when needed
+        at="received_at",  # indexed (the certificates are issued at or after it)
         actor=Coalesce("r_issued_by", "received_by_id", output_field=IntegerField()),
         office="office_id",
         resident="resident_id",

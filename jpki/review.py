@@ -48,7 +48,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki.models import Application, Certificate, OutsideHoursRecord, ProxyAuthorization, ReviewSignOff
@@ -300,7 +300,7 @@ def letter_returns() -> Selection:
         resident="application__resident_id",
         fields=("return_reason", "application_id"),
         summary=lambda r: (
-            _t("返戻理由: %(reason)s（申請 #%(app)s）")
+            gettext("返戻理由: %(reason)s（申請 #%(app)s）")
             % {"reason": r["return_reason"] or "—", "app": r["application_id"]}
         ),
         record="jpki.application",
@@ -311,7 +311,7 @@ def letter_returns() -> Selection:
 @source("substitution_edit", _("代替文字表の変更"))
 def substitution_edits() -> Selection:
     hist = CharacterSubstitution.history.model.objects.filter(history_user__isnull=False)
-    types = {"+": _t("追加"), "~": _t("変更"), "-": _t("削除")}
+    types = {"+": gettext("追加"), "~": gettext("変更"), "-": gettext("削除")}
     return Selection(
         hist,
         at="history_date",
@@ -394,7 +394,7 @@ def kana_overrides() -> Selection:
         resident="resident_id",
         fields=("kind", "r_name"),
         summary=lambda r: (
-            _t("%(kind)s・証明書の氏名「%(name)s」")
+            gettext("%(kind)s・証明書の氏名「%(name)s」")
             % {"kind": _choice(Application.Kind.choices, r["kind"]), "name": r["r_name"] or ""}
         ),
         record="jpki.application",
@@ -411,10 +411,10 @@ def reissues_with_fee() -> Selection:
         resident="resident_id",
         fields=("fee_due", "fee_paid", "fee_receipt_number"),
         summary=lambda r: (
-            _t("手数料 %(fee)s円（%(paid)s、領収番号 %(receipt)s）")
+            gettext("手数料 %(fee)s円（%(paid)s、領収番号 %(receipt)s）")
             % {
                 "fee": f"{r['fee_due']:,}",
-                "paid": _t("収納済") if r["fee_paid"] else _t("未収納"),
+                "paid": gettext("収納済") if r["fee_paid"] else gettext("未収納"),
                 "receipt": r["fee_receipt_number"] or "—",
             }
         ),

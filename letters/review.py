@@ -7,7 +7,7 @@ The certificate domain cannot import ``letters``; the letters app registers thes
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki import review
@@ -25,7 +25,7 @@ def letter_reprints() -> review.Selection:
         resident="application__resident_id",
         fields=("kind", "reference", "reason"),
         summary=lambda r: (
-            _t("%(kind)s %(ref)s（理由: %(reason)s）")
+            gettext("%(kind)s %(ref)s（理由: %(reason)s）")
             % {
                 "kind": dict(Letter.Kind.choices).get(r["kind"], r["kind"]),
                 "ref": r["reference"],

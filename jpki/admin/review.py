@@ -22,7 +22,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki import review, services
@@ -211,7 +211,7 @@ def sign_view(request, admin_site):
     item = review.find_item(kind, key) if len(key) < 20 else None
     queue_url = reverse("admin:jpki_review")
     if item is None:
-        messages.error(request, _t("この項目は確認待ちの一覧にありません。画面を開き直してください。"))
+        messages.error(request, gettext("この項目は確認待ちの一覧にありません。画面を開き直してください。"))
         return HttpResponseRedirect(queue_url)
     review.attach_signoffs([item])
     decorate([item])
@@ -247,7 +247,7 @@ def sign_view(request, admin_site):
                         content=content,
                         result_url=lambda _s: queue_url,
                     )
-                    messages.success(request, _t("「%(label)s」を確認済みにしました。") % {"label": item.label})
+                    messages.success(request, gettext("「%(label)s」を確認済みにしました。") % {"label": item.label})
                     return HttpResponseRedirect(queue_url)
                 step = "confirm"
             except submissions.AlreadyRecorded:

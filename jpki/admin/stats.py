@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jpki import statistics as st
@@ -90,7 +90,7 @@ def _label(day: date, grain: str) -> str:
 def chart(cid, title, labels, datasets, *, kind="bar", stacked=True, header=None, rows=None, horizontal=False):
     """A chart and its table: the table is the datasets by label unless ``header``/``rows`` are given."""
     if header is None:
-        header = [""] + [d["label"] for d in datasets] + [_t("計")]
+        header = [""] + [d["label"] for d in datasets] + [gettext("計")]
         rows = []
         for i, label in enumerate(labels):
             values = [d["data"][i] for d in datasets]
@@ -144,7 +144,7 @@ def activity_charts(period: st.Period) -> list[dict]:
             _("窓口別・種類別・申請者別（期間計）"),
             [offices.get(o, "—") for o in office_ids],
             by_office,
-            header=[_t("窓口"), _t("種類"), _t("申請者"), _t("件数")],
+            header=[gettext("窓口"), gettext("種類"), gettext("申請者"), gettext("件数")],
             rows=rows,
             horizontal=True,
         )
@@ -156,20 +156,20 @@ def forecast_charts(period: st.Period, today: date) -> list[dict]:
     data = st.renewal_forecast(today=today, office_id=period.office_id)
     labels = [f"{m:%Y-%m}" for m in data.months]
     series = [
-        {"label": _t("マイナンバーカード"), "data": data.per_month("card")},
-        {"label": _t("署名用電子証明書"), "data": data.per_month("signing")},
-        {"label": _t("利用者証明用電子証明書"), "data": data.per_month("user")},
+        {"label": gettext("マイナンバーカード"), "data": data.per_month("card")},
+        {"label": gettext("署名用電子証明書"), "data": data.per_month("signing")},
+        {"label": gettext("利用者証明用電子証明書"), "data": data.per_month("user")},
     ]
     charts = [chart("forecast", _("更新可能期間に入る件数（月別、今後24か月）"), labels, series, stacked=False)]
     offices = st.office_names()
     office_ids = sorted({o for (_m, o, _w) in data.cells}, key=lambda o: offices.get(o, ""))
-    header = [_t("月")] + [offices.get(o, _t("窓口不明")) for o in office_ids] + [_t("計")]
+    header = [gettext("月")] + [offices.get(o, gettext("窓口不明")) for o in office_ids] + [gettext("計")]
     rows = []
     for m in data.months:
         values = [sum(n for (mm, o, _w), n in data.cells.items() if mm == m and o == oid) for oid in office_ids]
         rows.append([f"{m:%Y-%m}", *values, sum(values)])
     office_series = [
-        {"label": offices.get(oid, _t("窓口不明")), "data": [r[i + 1] for r in rows]}
+        {"label": offices.get(oid, gettext("窓口不明")), "data": [r[i + 1] for r in rows]}
         for i, oid in enumerate(office_ids)
     ]
     charts.append(
@@ -202,7 +202,7 @@ def proxy_charts(period: st.Period) -> list[dict]:
             "proxy_stages",
             _("代理人申請（1回目来庁が期間内）の現在の段階"),
             [stage_labels[s] for s in stages],
-            [{"label": _t("件数"), "data": [data.stages[s] for s in stages]}],
+            [{"label": gettext("件数"), "data": [data.stages[s] for s in stages]}],
         )
     ]
     keys = list(STEP_LABELS)
@@ -211,8 +211,8 @@ def proxy_charts(period: st.Period) -> list[dict]:
             "proxy_days",
             _("各段階の日数（中央値）"),
             [STEP_LABELS[k] for k in keys],
-            [{"label": _t("日数の中央値"), "data": [data.medians[k] for k in keys]}],
-            header=[_t("区間"), _t("日数の中央値"), _t("件数")],
+            [{"label": gettext("日数の中央値"), "data": [data.medians[k] for k in keys]}],
+            header=[gettext("区間"), gettext("日数の中央値"), gettext("件数")],
             rows=[
                 [str(STEP_LABELS[k]), "—" if data.medians[k] is None else data.medians[k], data.samples[k]]
                 for k in keys
@@ -225,12 +225,12 @@ def proxy_charts(period: st.Period) -> list[dict]:
     charts.append(
         chart(
             "proxy_returns",
-            _t("照会書の返戻（返戻率 %(rate)s：発送 %(sent)s件中 %(returned)s件）")
+            gettext("照会書の返戻（返戻率 %(rate)s：発送 %(sent)s件中 %(returned)s件）")
             % {"rate": rate, "sent": data.letters_sent, "returned": data.returned},
-            [r or _t("理由なし") for r, _n in reasons],
-            [{"label": _t("件数"), "data": [n for _r, n in reasons]}],
-            header=[_t("返戻理由"), _t("件数")],
-            rows=[[r or _t("理由なし"), n] for r, n in reasons],
+            [r or gettext("理由なし") for r, _n in reasons],
+            [{"label": gettext("件数"), "data": [n for _r, n in reasons]}],
+            header=[gettext("返戻理由"), gettext("件数")],
+            rows=[[r or gettext("理由なし"), n] for r, n in reasons],
         )
     )
     return charts
@@ -245,8 +245,8 @@ def operations_charts(period: st.Period) -> list[dict]:
             _("取扱時間外の記録"),
             labels,
             [
-                {"label": _t("時間外の申請"), "data": data.series(data.outside_applications)},
-                {"label": _t("時間外のその他の処理"), "data": data.series(data.outside_records)},
+                {"label": gettext("時間外の申請"), "data": data.series(data.outside_applications)},
+                {"label": gettext("時間外のその他の処理"), "data": data.series(data.outside_records)},
             ],
         ),
         chart(
@@ -254,8 +254,8 @@ def operations_charts(period: st.Period) -> list[dict]:
             _("手数料（円）"),
             labels,
             [
-                {"label": _t("収納済"), "data": data.series(data.fees)},
-                {"label": _t("未収納"), "data": data.series(data.fees_unpaid)},
+                {"label": gettext("収納済"), "data": data.series(data.fees)},
+                {"label": gettext("未収納"), "data": data.series(data.fees_unpaid)},
             ],
         ),
     ]

@@ -35,10 +35,12 @@ test:
 install:
 	bash .ci/install-system run
 	bash .ci/venv
+	bash .ci/vendor-js
 
 install-test:
 	bash .ci/install-system test
 	bash .ci/venv test
+	bash .ci/vendor-js
 
 lint:
 	bash .ci/venv test

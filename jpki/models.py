@@ -98,7 +98,11 @@ class Card(models.Model):
                 violation_error_message=_("この住民には既に有効なカードがあります。"),
             ),
         ]
-        indexes = [models.Index(fields=["status", "expires_on"], name="card_status_expiry_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="card_status_expiry_idx"),
+            # the renewal forecast (jpki.statistics) reads these columns from the index alone
+            models.Index(fields=["status", "expires_on", "office"], name="card_forecast_idx"),
+        ]
 
     def __str__(self):
         return gettext("%(kind)s %(start)s〜%(end)s（%(status)s）") % {
@@ -175,6 +179,8 @@ class Certificate(models.Model):
             models.Index(fields=["status", "expires_on"], name="cert_status_expiry_idx"),
             models.Index(fields=["issued_on", "office"], name="cert_issued_office_idx"),
             models.Index(fields=["status", "revoked_at"], name="cert_status_revoked_idx"),
+            # the renewal forecast (jpki.statistics) reads these columns from the index alone
+            models.Index(fields=["status", "expires_on", "office", "kind"], name="cert_forecast_idx"),
         ]
 
     def __str__(self):
@@ -259,6 +265,14 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["received_at", "office"], name="app_received_office_idx"),
             models.Index(fields=["status", "received_at"], name="app_status_received_idx"),
+            # the statistics (jpki.statistics) read these columns from the index alone
+            models.Index(
+                fields=["status", "completed_at", "office", "kind", "applicant_type"], name="app_stats_completed_idx"
+            ),
+            models.Index(
+                fields=["received_at", "office", "received_by", "kind", "outside_counter_hours", "fee_paid", "fee_due"],
+                name="app_stats_received_idx",
+            ),
         ]
 
     def __str__(self):
@@ -509,3 +523,33 @@ class OutsideHoursRecord(models.Model):
 
     def __str__(self):
         return f"{self.procedure} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ReviewSignOff(models.Model):
+    """A supervisor's 確認済み on one item of the review queue (確認待ち, ``jpki.review``): which item
+    (its kind and key), who checked it, when, with what comment. One per item; never deleted."""
+
+    kind = models.CharField(_("確認の種類"), max_length=40)
+    item_key = models.CharField(_("対象の番号"), max_length=64)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("確認者")
+    )
+    comment = models.TextField(_("確認のコメント"))
+    signed_at = models.DateTimeField(_("確認日時"), db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("確認済みの記録")
+        verbose_name_plural = _("確認済みの記録")
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "item_key"],
+                name="reviewsignoff_one_per_item",
+                violation_error_message=_("この項目は既に確認済みです。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.item_key} {self.signed_at:%Y-%m-%d %H:%M}"

@@ -20,7 +20,10 @@ STAFF_WRITABLE = {
     "letters": {"letter", "mailingbatch"},
 }
 # Logs of who viewed what are for supervisors only.
-SUPERVISOR_ONLY = {"jpki": {"recordview", "staffprofile", "readlog", "readlogresident"}, "letters": {"letteraccess"}}
+SUPERVISOR_ONLY = {
+    "jpki": {"recordview", "staffprofile", "readlog", "readlogresident", "reviewsignoff"},
+    "letters": {"letteraccess"},
+}
 
 
 def role_permission_codenames(apps=global_apps):
@@ -45,6 +48,8 @@ def role_permission_codenames(apps=global_apps):
     supervisor |= {("residents", "add_charactersubstitution"), ("residents", "change_charactersubstitution")}
     supervisor |= {("jpki", "add_staffprofile"), ("jpki", "change_staffprofile")}
     supervisor |= {("auth", "view_user"), ("letters", "view_ledger")}
+    # Supervisors sign off the items of the review queue (jpki/review.py, jpki/admin/review.py).
+    supervisor |= {("jpki", "add_reviewsignoff")}
     # Supervisors see failed logins and lift a lockout (jpki/admin/logins.py; "change" = unlock).
     supervisor |= {("axes", "view_accessattempt"), ("axes", "change_accessattempt")}
     return {COUNTER_STAFF: staff, SUPERVISOR: supervisor}

@@ -763,7 +763,6 @@ EN = {
     "PDFで出力": "Download as PDF",
     "理由・検索条件": "Reason / search terms",
     "変更内容": "Changes",
-    "件数": "Entries",
     "出力": "Printed",
     "これより古い記録は画面で表示してください。": "Older entries are shown on the screen.",
     "住民の検索結果": "Residents found",
@@ -813,6 +812,103 @@ EN = {
     "%(number)s（差出記録済 %(at)s）": "%(number)s (posting recorded %(at)s)",
     "%(reference)s（第%(version)s版）": "%(reference)s (version %(version)s)",
     "%(application)s（%(status)s）": "%(application)s (%(status)s)",
+    # --- review queue and statistics (task `review`) ---
+    "取扱時間外の申請": "Applications outside counter hours",
+    "照会書の返戻": "Returned inquiry letters",
+    "返戻理由: %(reason)s（申請 #%(app)s）": "Return reason: %(reason)s (application #%(app)s)",
+    "代替文字表の変更": "Substitution table edits",
+    "追加": "Added",
+    "かなで入力した証明書の氏名・住所": "Certificate name or address typed in kana",
+    "%(kind)s・証明書の氏名「%(name)s」": '%(kind)s, name in the certificate "%(name)s"',
+    "手数料のある再発行": "Reissues with a fee",
+    "手数料 %(fee)s円（%(paid)s、領収番号 %(receipt)s）": "Fee %(fee)s yen (%(paid)s, receipt %(receipt)s)",
+    "収納済": "paid",
+    "未収納": "not paid",
+    "未確認": "Not checked",
+    "確認済み": "Checked",
+    "処理した職員": "Done by",
+    "確認待ち（監督者の確認）": "Review queue (supervisor's check)",
+    "確認のコメント": "Comment",
+    "何を確認したか（例: 申請書と領収書を照合済み）。個人番号は入力しないでください。": (
+        "What you checked (e.g. application form and receipt compared). Never enter an individual number."
+    ),
+    "この項目は確認待ちの一覧にありません。画面を開き直してください。": (
+        "This item is not in the review queue. Please reload the page."
+    ),
+    "「%(label)s」を確認済みにしました。": 'Marked "%(label)s" as checked.',
+    "確認済みにする": "Mark as checked",
+    "確認の種類": "Kind of item",
+    "発行・更新・失効・初期化": "Issuance, renewal, revocation, initialization",
+    "更新の見通し（24か月）": "Renewal forecast (24 months)",
+    "代理人申請の流れ": "Proxy flow",
+    "時間外・手数料・職員別": "Outside hours, fees, per clerk",
+    "月別": "Monthly",
+    "週別": "Weekly",
+    "日別": "Daily",
+    "集計単位": "Per",
+    "2000-01-01から1年後までの日付を入力してください。": "Enter a date from 2000-01-01 to one year from today.",
+    "この集計単位で表示できる期間は%(days)s日までです。期間を短くするか、集計単位を大きくしてください。": (
+        "At this granularity the period can be at most %(days)s days. Shorten the period or choose a larger unit."
+    ),
+    "完了した申請（種類別）": "Completed applications (by kind)",
+    "窓口別・種類別・申請者別（期間計）": "By office, kind and applicant (period total)",
+    "件数": "Count",
+    "更新可能期間に入る件数（月別、今後24か月）": "Entering their renewal window (per month, next 24 months)",
+    "月": "Month",
+    "窓口不明": "Office unknown",
+    "更新可能期間に入る件数（最後に発行した窓口別、カードと証明書の計）": (
+        "Entering their renewal window (by office of last issuance, cards and certificates)"
+    ),
+    "1回目来庁 → 照会書発送": "Visit 1 → letter mailed",
+    "照会書発送 → 回答書受理": "Letter mailed → reply received",
+    "回答書受理 → 2回目来庁": "Reply received → visit 2",
+    "1回目来庁 → 2回目来庁（全体）": "Visit 1 → visit 2 (overall)",
+    "代理人申請（1回目来庁が期間内）の現在の段階": "Proxy applications (visit 1 in the period) by current step",
+    "各段階の日数（中央値）": "Days per step (median)",
+    "日数の中央値": "Median days",
+    "区間": "Step",
+    "照会書の返戻（返戻率 %(rate)s：発送 %(sent)s件中 %(returned)s件）": (
+        "Returned letters (return rate %(rate)s: %(returned)s of %(sent)s mailed)"
+    ),
+    "理由なし": "No reason",
+    "取扱時間外の記録": "Recorded outside counter hours",
+    "時間外の申請": "Applications outside hours",
+    "時間外のその他の処理": "Other procedures outside hours",
+    "職員別の受付件数（種類別）": "Applications received per clerk (by kind)",
+    "統計": "Statistics",
+    "帳票の再印刷": "Reprinted letters",
+    "%(kind)s %(ref)s（理由: %(reason)s）": "%(kind)s %(ref)s (reason: %(reason)s)",
+    "対象の番号": "Item key",
+    "確認者": "Reviewer",
+    "確認済みの記録": "Review sign-offs",
+    "この項目は既に確認済みです。": "This item has already been checked.",
+    "本日の処理（すべて）": "Today's items (all)",
+    "未確認の時間外の申請": "Unchecked applications outside hours",
+    "内容": "Details",
+    "確認": "Check",
+    "ご自身が行った処理は確認済みにできません。": "You cannot sign off your own actions.",
+    "本人の処理": "Your own action",
+    "該当する項目はありません。": "No matching items.",
+    "新しい項目": "Newer items",
+    "古い項目": "Older items",
+    "ご自身が行った処理は確認済みにできません。別の監督者が確認してください。": (
+        "You cannot sign off your own actions. Another supervisor must check this item."
+    ),
+    "確認：次の内容で確認済みにします": "Confirm: mark as checked with this comment",
+    "確認済みとして記録する": "Record as checked",
+    "一覧に戻る": "Back to the list",
+    "集計する": "Show",
+    "期間": "Period",
+    "更新の見通しは今月から24か月（期間の指定によりません）。更新可能期間は有効期限の3か月前の翌日から。": (
+        "The renewal forecast covers 24 months from this month (whatever the period). "
+        "The renewal window opens the day after the date 3 months before expiry."
+    ),
+    "グラフ描画用のChart.jsがインストールされていません（.ci/vendor-js）。数値の表のみ表示しています。": (
+        "Chart.js is not installed (.ci/vendor-js): the numbers are shown as tables only."
+    ),
+    "件": " items",
+    "確認待ちの一覧": "Review queue",
+    "過去%(d)s日の未確認": "Not checked, last %(d)s days",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -24,6 +24,9 @@ def counter_dashboard(context):
         record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
     data["can_ledger"] = can_view_ledger(request.user)  # the 交付記録簿 link only for who may open it
+    from jpki.admin.review import dashboard_panel
+
+    data["review"] = dashboard_panel(request.user)  # supervisors: open items of the review queue
     data["search_url"] = reverse("admin:residents_resident_changelist")
     return data
 

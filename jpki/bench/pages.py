@@ -221,6 +221,27 @@ def discover_pages(user, today: date | None = None) -> list[Page]:
             note="stock: RecordView changelist" if audit else "no audit page yet",
         )
     )
+    pages.extend(supervisor_desk_pages(today))
+    return pages
+
+
+def supervisor_desk_pages(today: date) -> list[Page]:
+    """The review queue and the four statistics pages (twelve months by month, this office or all)."""
+    from django.urls import NoReverseMatch
+
+    try:
+        queue, stats = reverse("admin:jpki_review"), reverse("admin:jpki_stats")
+    except NoReverseMatch:
+        return []
+    year = urlencode({"date_from": (today - timedelta(days=365)).isoformat(), "date_to": today.isoformat()})
+    pages = [
+        Page("review_queue", "review queue (open items)", queue, None, note="no stock counterpart"),
+        Page("review_all", "review queue (all, 1 year)", f"{queue}?status=all&{year}", None),
+    ]
+    for section in ("activity", "forecast", "proxy", "operations"):
+        pages.append(Page(f"stats_{section}", f"statistics: {section}", f"{stats}?section={section}&{year}", None))
+    quarter = urlencode({"date_from": (today - timedelta(days=90)).isoformat(), "date_to": today.isoformat()})
+    pages.append(Page("stats_activity_day", "statistics: activity per day", f"{stats}?grain=day&{quarter}", None))
     return pages
 
 

@@ -54,6 +54,9 @@ from .register import (
     resident_record_departure,
     revoke_signing_for_basic_info_change,
 )
+from .review import (
+    review_sign_off,
+)
 from .staff import (
     office_save,
     staff_profile_save,
@@ -97,4 +100,5 @@ __all__ = [
     "expire_due",
     "office_save",
     "staff_profile_save",
+    "review_sign_off",
 ]

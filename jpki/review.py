@@ -263,8 +263,11 @@ def outside_hours_applications() -> Selection:
         resident="resident_id",
         fields=("kind", "applicant_type"),
         summary=lambda r: (
-            f"{_choice(Application.Kind.choices, r['kind'])}"
-            f"（{_choice(Application.ApplicantType.choices, r['applicant_type'])}）"
+            gettext("%(kind)s（%(applicant_type)s）")
+            % {
+                "kind": _choice(Application.Kind.choices, r["kind"]),
+                "applicant_type": _choice(Application.ApplicantType.choices, r["applicant_type"]),
+            }
         ),
         record="jpki.application",
     )
@@ -321,7 +324,7 @@ def substitution_edits() -> Selection:
         fields=("original", "substitute", "history_type", "history_change_reason"),
         summary=lambda r: (
             f"{types.get(r['history_type'], r['history_type'])} {r['original']} → {r['substitute']}"
-            + (f"（{r['history_change_reason']}）" if r["history_change_reason"] else "")
+            + (gettext("（%(reason)s）") % {"reason": r["history_change_reason"]} if r["history_change_reason"] else "")
         ),
         record="residents.charactersubstitution",
         history=True,

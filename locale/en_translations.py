@@ -909,6 +909,8 @@ EN = {
     "件": " items",
     "確認待ちの一覧": "Review queue",
     "過去%(d)s日の未確認": "Not checked, last %(d)s days",
+    "%(kind)s（%(applicant_type)s）": "%(kind)s (%(applicant_type)s)",
+    "（%(reason)s）": " (%(reason)s)",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

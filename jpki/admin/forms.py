@@ -8,6 +8,7 @@ lands on the field it belongs to (see :func:`apply_service_errors`). Every text 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jpki.models import Application, Card, IdentityDocument
-from residents import safety
+from residents import address, safety
 from residents.models import CharacterSubstitution, Resident
 
 OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
@@ -58,6 +59,14 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def clean_address_block(value):
+    """The 番地 as the register writes it (``residents.address``), or the expected form at the field."""
+    block = address.normalize_block(value or "")
+    if block is None:
+        raise ValidationError(address.MSG_UNREADABLE)
+    return block
+
+
 def _check_card_issue_date(form, value):
     """A card is delivered today or earlier, and never before the resident was born (else the rules cannot compute)."""
     if value is None:
@@ -96,6 +105,13 @@ class NoIndividualNumberForm:
 
 
 class WorkflowForm(NoIndividualNumberForm, forms.Form):
+    """The base of every procedure's form: the reason (into the history rows) and the counter-hours
+    box, which every procedure's service checks (``jpki.services.counter_hours``): outside the hours
+    it is refused at this box unless ticked, and recorded for the supervisors when ticked."""
+
+    outside_hours_confirmed = forms.BooleanField(
+        label=OUTSIDE_HOURS_LABEL, required=False, help_text=OUTSIDE_HOURS_HELP
+    )
     reason = forms.CharField(
         label=_("理由・備考（履歴に記録）"),
         max_length=500,
@@ -119,9 +135,9 @@ class WorkflowForm(NoIndividualNumberForm, forms.Form):
 
 
 class OutsideHoursMixin(forms.Form):
-    outside_hours_confirmed = forms.BooleanField(
-        label=OUTSIDE_HOURS_LABEL, required=False, help_text=OUTSIDE_HOURS_HELP
-    )
+    """Kept for the forms that name it; :class:`WorkflowForm` carries the box for every procedure."""
+
+    outside_hours_confirmed = WorkflowForm.base_fields["outside_hours_confirmed"]
 
 
 class CertificateTextMixin(forms.Form):
@@ -301,6 +317,10 @@ class BasicInfoForm(WorkflowForm):
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
+    def clean_address_block(self):
+        """As the register writes it: a typed １－２－３ becomes 1丁目2番3号, else refused here."""
+        return clean_address_block(self.cleaned_data.get("address_block"))
+
     def clean_birth_date(self):
         """A living resident's birth date: from 1900 to today."""
         value = self.cleaned_data.get("birth_date")
@@ -309,6 +329,78 @@ class BasicInfoForm(WorkflowForm):
         if value is not None and value.year < 1900:
             raise ValidationError(_("生年月日は1900年以降の日付を入力してください。"))
         return value
+
+
+class MoveInForm(BasicInfoForm):
+    """転入（手入力）: a new person registered by hand when the feed is late. The register's fields,
+    the 宛名番号 (never a 個人番号) and, for foreign residents, the status and period of stay."""
+
+    resident_key = forms.CharField(
+        label=_("宛名番号"), max_length=20, help_text=_("住民記録システムの宛名番号（個人番号ではありません）。")
+    )
+    on = forms.DateField(label=_("転入日（異動日）"), widget=forms.DateInput(attrs={"type": "date"}))
+    residence_status = forms.CharField(
+        label=_("在留資格"), max_length=40, required=False, help_text=_("外国人住民のみ。日本人は空欄。")
+    )
+    period_of_stay_ends_on = forms.DateField(
+        label=_("在留期間の満了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    default_reason = "転入（住民記録の連携前に窓口で登録）"
+    FIELDS = ("resident_key", "on") + BasicInfoForm.FIELDS + ("residence_status", "period_of_stay_ends_on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.FIELDS)  # the key first; the box and the reason stay last
+        if not self.is_bound:
+            self.fields["on"].initial = timezone.localdate()
+
+    def clean_resident_key(self):
+        from residents.services import clean_resident_key
+
+        try:
+            return clean_resident_key(self.cleaned_data.get("resident_key"))
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+    def clean_postal_code(self):
+        from jpki.services.proxy import MSG_POSTAL_CODE, normalize_postal_code
+
+        value = normalize_postal_code(self.cleaned_data.get("postal_code") or "")
+        if not value:
+            raise ValidationError(MSG_POSTAL_CODE)
+        return value
+
+    def clean_on(self):
+        value = self.cleaned_data.get("on")
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(_("転入日が未来の日付になっています。"))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "name_kana", "alias_name", "address_town", "address_building"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = unicodedata.normalize("NFC", cleaned[name].strip())
+        born, on = cleaned.get("birth_date"), cleaned.get("on")
+        if born and on and on < born:
+            self.add_error("on", _("転入日が生年月日より前になっています。"))
+        status, stay = cleaned.get("residence_status"), cleaned.get("period_of_stay_ends_on")
+        if stay and not status:
+            self.add_error("residence_status", _("在留期間の満了日を入力した場合は在留資格も入力してください。"))
+        if status and not stay and status not in Resident.PERMANENT_STATUSES:
+            self.add_error("period_of_stay_ends_on", _("在留期間の満了日を入力してください（永住者などを除く）。"))
+        if stay and on and stay < on:
+            self.add_error("period_of_stay_ends_on", _("在留期間の満了日が転入日より前になっています。"))
+        return cleaned
+
+    def fields_for_service(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS if name not in ("resident_key", "on")}
+
+
+class CardValidityForm(WorkflowForm):
+    """有効期間の変更: nothing to enter but the reason; the new expiry comes from the rules."""
+
+    default_reason = "在留期間の更新に伴うカードの有効期間の変更"
 
 
 class DepartureForm(WorkflowForm):

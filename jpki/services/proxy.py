@@ -33,7 +33,6 @@ from .base import (
     _record_documents,
     _resolve_office,
     active_card,
-    counter_hours,
     issuance_plan,
     valid_certificates,
 )
@@ -228,25 +227,12 @@ def _refuse_if_ended(app: Application, proxy: ProxyAuthorization) -> None:
 
 @_atomic_domain_write
 def proxy_letter_sent(
-    *,
-    application: Application,
-    actor,
-    reason: str,
-    at: datetime | None = None,
-    outside_hours_confirmed: bool | None = None,
+    *, application: Application, actor, reason: str, at: datetime | None = None
 ) -> ProxyAuthorization:
     """The inquiry letter (照会書兼回答書) was mailed to the resident, 転送不要."""
     reason = _require_reason(reason)
     at = _now(at)
     app, proxy = _lock_proxy(application)
-    counter_hours(
-        at=at,
-        outside_hours_confirmed=outside_hours_confirmed,
-        procedure="照会書の発送",
-        resident=app.resident,
-        actor=actor,
-        reason=reason,
-    )
     _refuse_if_ended(app, proxy)
     if proxy.stage != ProxyAuthorization.Stage.VISIT1:
         raise ValidationError({"application": "照会書は既に発送済みです。"})
@@ -262,25 +248,12 @@ def proxy_letter_sent(
 
 @_atomic_domain_write
 def proxy_reply_received(
-    *,
-    application: Application,
-    actor,
-    reason: str,
-    at: datetime | None = None,
-    outside_hours_confirmed: bool | None = None,
+    *, application: Application, actor, reason: str, at: datetime | None = None
 ) -> ProxyAuthorization:
     """The completed reply form (回答書) reached the office (usually brought sealed by the proxy)."""
     reason = _require_reason(reason)
     at = _now(at)
     app, proxy = _lock_proxy(application)
-    counter_hours(
-        at=at,
-        outside_hours_confirmed=outside_hours_confirmed,
-        procedure="回答書の受理",
-        resident=app.resident,
-        actor=actor,
-        reason=reason,
-    )
     _refuse_if_ended(app, proxy)
     if proxy.stage == ProxyAuthorization.Stage.REPLY_RECEIVED:
         raise ValidationError({"application": "この回答書は既に受理されています。"})
@@ -296,13 +269,7 @@ def proxy_reply_received(
 
 @_atomic_domain_write
 def proxy_letter_returned(
-    *,
-    application: Application,
-    actor,
-    reason: str,
-    return_reason: str,
-    at: datetime | None = None,
-    outside_hours_confirmed: bool | None = None,
+    *, application: Application, actor, reason: str, return_reason: str, at: datetime | None = None
 ) -> ProxyAuthorization:
     """The inquiry came back undeliverable (転送不要で返戻): the application ends without issuance."""
     reason = _require_reason(reason)
@@ -310,14 +277,6 @@ def proxy_letter_returned(
     if not return_reason or not return_reason.strip():
         raise ValidationError({"return_reason": "返戻理由を選択してください。"})
     app, proxy = _lock_proxy(application)
-    counter_hours(
-        at=at,
-        outside_hours_confirmed=outside_hours_confirmed,
-        procedure="照会書の返戻",
-        resident=app.resident,
-        actor=actor,
-        reason=reason,
-    )
     if proxy.stage == ProxyAuthorization.Stage.RETURNED:
         raise ValidationError({"application": "この照会書の返戻は既に記録されています。"})
     _refuse_if_ended(app, proxy)

@@ -173,8 +173,8 @@ def card_validity_new_expiry(resident: Resident, card: Card | None) -> date | No
     """The card's new last day after the period of stay was extended (or became permanent), when it is
     later than the card's current one; else None (no change due). Capped as for a new card: the 10th
     (5th under 18) birthday after the card's issue, and the new end of stay unless permanent."""
-    if card is None or card.kind != Card.Kind.MYNUMBER or not resident.period_of_stay_ends_on:
-        return None
+    if card is None or card.kind != Card.Kind.MYNUMBER or not resident.residence_status:
+        return None  # only a foreign resident's card is capped by a period of stay
     stay = resident.period_of_stay_ends_on if resident.stay_limits_card else None
     expires = rules.card_expiry(issued_on=card.issued_on, birth_date=resident.birth_date, period_of_stay_ends_on=stay)
     return expires if expires > card.expires_on else None

@@ -61,6 +61,8 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 def clean_address_block(value):
     """The 番地 as the register writes it (``residents.address``), or the expected form at the field."""
+    if safety.looks_like_individual_number(value or ""):
+        raise ValidationError(safety.MSG_INDIVIDUAL_NUMBER)
     block = address.normalize_block(value or "")
     if block is None:
         raise ValidationError(address.MSG_UNREADABLE)

@@ -143,6 +143,7 @@ def counter_hours(
     management command): no check and no record. Applications carry their own flag instead
     (``Application.outside_counter_hours``, :func:`_same_day_start`).
     """
+    reason = _require_reason(reason)
     if outside_hours_confirmed is None:
         return False
     flag = _check_counter_hours(at, bool(outside_hours_confirmed))

@@ -107,6 +107,11 @@ def test_move_in_refuses_a_key_that_is_no_resident_key(clerk_client, counter_ope
     assert errors(page, "resident_key")
 
 
+def test_move_in_block_with_an_individual_number_is_refused_as_such(clerk_client, counter_open):
+    page = review(clerk_client, MOVE_IN_URL, {**ARRIVAL, "address_block": "123456789018"})
+    assert any("個人番号" in e for e in errors(page, "address_block"))
+
+
 def test_move_in_unreadable_block_shows_the_expected_form(clerk_client, counter_open):
     page = review(clerk_client, MOVE_IN_URL, {**ARRIVAL, "address_block": "2-3"})
     assert any("1丁目2番3号" in e for e in errors(page, "address_block"))

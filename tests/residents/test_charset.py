@@ -504,6 +504,14 @@ def test_combining_mark_with_no_composed_form_in_the_set_is_refused():
         substitute_characters("\u0301e", table={})
 
 
+def test_composed_mark_after_a_substituted_character_names_the_typed_character():
+    # ｶ (half-width, substituted by カ) + U+3099: the entry names the typed ｶ, substituted by ガ.
+    assert check_text("ｶ\u3099", table={}) == [
+        {"position": 0, "char": "ｶ", "codepoint": "U+FF76", "substitute": "ガ"},
+        {"position": 1, "char": "\u3099", "codepoint": "U+3099", "substitute": ""},
+    ]
+
+
 def test_composed_mark_is_reported_as_dropped():
     assert check_text("e\u0301", table={}) == [
         {"position": 0, "char": "e", "codepoint": "U+0065", "substitute": "é"},

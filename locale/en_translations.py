@@ -513,6 +513,8 @@ EN = {
     "終了": "Finished",
     "通": " letters",
     # --- register procedures (転入, 有効期間の変更) ---
+    "処理日時": "Processed at",
+    "処理者": "Processed by",
     "宛名番号": "Resident number",
     "住民記録システムの宛名番号（個人番号ではありません）。": "The resident number of the resident-records system (not the individual number).",
     "転入日（異動日）": "Date of moving in",

@@ -81,6 +81,25 @@ class Workflow(abc.ABC):
     def perform(self, request, form, resident, application, dry=False):
         """Call the service that records this procedure (every workflow defines it)."""
 
+    @staticmethod
+    def hours(form) -> bool:
+        """The clerk's answer in the counter-hours box every procedure's form carries (WorkflowForm),
+        for the service, which refuses outside the hours without it and records it with it."""
+        return bool(form.cleaned_data.get("outside_hours_confirmed"))
+
+    def counter_hours(self, request, form, resident) -> bool:
+        """For a procedure whose write is not one of this domain's services (a letters service records
+        a proxy case's mailing, reply or return): the counter-hours check and record, in the same
+        transaction as the write that follows (``perform`` runs inside the submission's transaction)."""
+        return services.counter_hours(
+            at=timezone.now(),
+            outside_hours_confirmed=self.hours(form),
+            procedure=str(self.title)[:40],
+            resident=resident,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
     def result(self, request, outcome, resident, application) -> dict:
         return {
             "rows": [],

@@ -237,11 +237,6 @@ def _is_variation_selector(char: str) -> bool:
     return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
 
 
-def _is_compatibility_ideograph(char: str) -> bool:
-    cp = ord(char)
-    return 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F
-
-
 @lru_cache(maxsize=4096)
 def is_supported_char(char: str) -> bool:
     """Whether one character (code point) can be held by a certificate."""
@@ -308,14 +303,24 @@ def _single_substitute(char: str, table: dict[str, str]) -> str | None:
             return normalized
     if char in _COMBINING_SOUND_MARKS:
         return _COMBINING_SOUND_MARKS[char]
-    if _is_compatibility_ideograph(char):
-        unified = unicodedata.normalize("NFC", char)
-        if unified != char:
-            if is_supported(unified):
-                return unified
-            proposal = table.get(unified)
-            if proposal is not None and is_supported(proposal):
-                return proposal
+    # A canonical equivalent (NFC) counts as the character itself, in every script: a CJK
+    # compatibility ideograph (U+F91D -> 欄), OHM SIGN -> Ω, ANGSTROM SIGN -> Å ...
+    unified = unicodedata.normalize("NFC", char)
+    if unified != char:
+        if is_supported(unified):
+            return unified
+        proposal = table.get(unified)
+        if proposal is not None and is_supported(proposal):
+            return proposal
+    return None
+
+
+def _compose(base: str, mark: str) -> str | None:
+    """The one supported character that ``base`` followed by the combining ``mark`` is canonically
+    equivalent to (カ + U+3099 -> ガ, e + U+0301 -> é), else None."""
+    composed = unicodedata.normalize("NFC", base + mark)
+    if len(composed) == 1 and is_supported_char(composed):
+        return composed
     return None
 
 
@@ -324,7 +329,10 @@ def _plan(text: str, table: dict[str, str] | None) -> list[tuple[int, str, str |
 
     A half-width voiced / semi-voiced sound mark directly after a substituted half-width kana
     is merged into it when the composed full-width kana is supported (ｶﾞ -> ガ): the kana's
-    substitute becomes the composed character and the mark's substitute is "".
+    substitute becomes the composed character and the mark's substitute is "". A combining mark
+    is merged the same way into the character before it when the two are canonically equivalent
+    (NFC) to one supported character (カ + U+3099 -> ガ, e + U+0301 -> é): that character then
+    shows as substituted by the composed one, and the mark's substitute is "".
     """
     unsupported = unsupported_characters(text)
     if not unsupported:
@@ -342,6 +350,14 @@ def _plan(text: str, table: dict[str, str] | None) -> list[tuple[int, str, str |
                 if len(composed) == 1 and is_supported_char(composed):
                     plan[-1] = (prev_i, prev_char, composed)
                     substitute = ""
+        elif unicodedata.combining(char) and i:
+            before = plan[-1] if plan and plan[-1][0] == i - 1 else (i - 1, text[i - 1], text[i - 1])
+            composed = _compose(before[2], char) if before[2] else None
+            if composed is not None:
+                if plan and plan[-1][0] == i - 1:
+                    plan.pop()
+                plan.append((i - 1, before[1], composed))
+                substitute = ""
         plan.append((i, char, substitute))
     return plan
 

@@ -6,6 +6,8 @@ these inside its own transaction and then applies them (arrows only point down).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -41,6 +43,30 @@ FIELD_LABELS = {
     "postal_code": "郵便番号",
     "address_town": "住所（町域まで）",
 }
+# Text the register keeps in Unicode NFC (カ + U+3099 is stored as ガ, e + U+0301 as é).
+NFC_FIELDS = ("name", "name_kana", "alias_name", "address_town", "address_block", "address_building")
+RESIDENT_KEY = re.compile(r"[0-9A-Za-z]{1,15}")
+MSG_RESIDENT_KEY = "宛名番号は1〜15文字の英数字で入力してください（個人番号ではありません）。"
+MSG_RESIDENT_KEY_TAKEN = "宛名番号 {key} の住民は既に登録されています（{name}）。住民検索から開いてください。"
+
+
+def nfc_fields(fields: dict) -> dict:
+    """The register's text fields in Unicode NFC (a canonical equivalent is the same character)."""
+    return {
+        key: unicodedata.normalize("NFC", value) if key in NFC_FIELDS and isinstance(value, str) else value
+        for key, value in fields.items()
+    }
+
+
+def clean_resident_key(value) -> str:
+    """The 宛名番号 as stored: 1-15 ASCII letters or digits (full-width typed ones accepted); a
+    12-digit 個人番号 (its check digit right) is refused, never stored."""
+    key = unicodedata.normalize("NFKC", str(value or "")).strip()
+    if safety.looks_like_individual_number(key):
+        raise ValidationError({"resident_key": safety.MSG_INDIVIDUAL_NUMBER})
+    if not RESIDENT_KEY.fullmatch(key):
+        raise ValidationError({"resident_key": MSG_RESIDENT_KEY})
+    return key
 
 
 def _clean(resident: Resident) -> None:
@@ -67,10 +93,40 @@ def resident_register(*, actor, reason: str, **fields) -> Resident:
     missing = {f: f"{FIELD_LABELS[f]}を入力してください。" for f in REQUIRED_FIELDS if not fields.get(f)}
     if missing:
         raise ValidationError(missing)
-    resident = Resident(**fields)
+    resident = Resident(**nfc_fields(fields))
     _clean(resident)
     with transaction.atomic():
         save(resident, actor, reason)
+    return resident
+
+
+def resident_move_in(*, actor, reason: str, resident_key: str, on: date, **fields) -> Resident:
+    """A new person registered by hand at the counter (転入 when the feed is late): the 宛名番号 and the
+    register's fields, names and address in NFC. A 宛名番号 already in the register is refused at its
+    field (the feed's later ``move_in`` row for the key matches this record instead of duplicating it).
+    Callers with consequences (counter hours) call this inside their own transaction."""
+    reason = require_reason(reason)
+    key = clean_resident_key(resident_key)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
+    missing = {f: f"{FIELD_LABELS[f]}を入力してください。" for f in REQUIRED_FIELDS if not fields.get(f)}
+    if missing:
+        raise ValidationError(missing)
+    if not isinstance(on, date) or isinstance(on, datetime) or on > timezone.localdate():
+        raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
+    if isinstance(fields["birth_date"], date) and on < fields["birth_date"]:
+        raise ValidationError({"on": "異動日が生年月日より前になっています。"})
+    resident = Resident(resident_key=key, status=Resident.Status.REGISTERED, status_changed_on=on, **nfc_fields(fields))
+    try:
+        with transaction.atomic():
+            existing = Resident.objects.filter(resident_key=key).first()
+            if existing is not None:
+                raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name=existing.name)})
+            _clean(resident)
+            save(resident, actor, reason)
+    except IntegrityError as exc:
+        raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name="—")}) from exc
     return resident
 
 
@@ -90,7 +146,7 @@ def register_change(*, resident: Resident, actor, reason: str, **changes) -> tup
             current = Resident.objects.select_for_update().get(pk=resident.pk)
             if not current.is_registered:
                 raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
-            changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+            changed = {k: v for k, v in nfc_fields(changes).items() if getattr(current, k) != v}
             if not changed:
                 raise ValidationError({"__all__": "変更された項目がありません。"})
             for key, value in changed.items():

@@ -207,6 +207,7 @@ class ProxyLetterSentWorkflow(ProxyStepWorkflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         reason = cd["reason"]
+        self.counter_hours(request, form, resident)
         if letters_bridge.letters_enabled():
             # The letters app records the posting (the tracking number in its own field, not in the
             # reason, where its digits could pass for a 個人番号) and calls proxy_letter_sent itself.
@@ -234,6 +235,7 @@ class ProxyReplyWorkflow(ProxyStepWorkflow):
 
     def perform(self, request, form, resident, application, dry=False):
         reason = form.cleaned_data["reason"]
+        self.counter_hours(request, form, resident)
         if letters_bridge.record_reply(application=application, actor=request.user, reason=reason) is None:
             services.proxy_reply_received(application=application, actor=request.user, reason=reason)
 
@@ -255,6 +257,7 @@ class ProxyReturnedWorkflow(ProxyStepWorkflow):
         cd = form.cleaned_data
         if not cd.get("return_reason"):
             raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
+        self.counter_hours(request, form, resident)
         done = letters_bridge.record_return(
             application=application,
             actor=request.user,

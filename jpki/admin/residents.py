@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch
@@ -22,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from jpki import rules
+from jpki import rules, services
 from jpki.models import Application, Card, Certificate, RecordView
 from jpki.readlog import record_read
 from residents import charset
@@ -30,7 +31,7 @@ from residents.models import CharacterSubstitution, Resident
 from residents.query import parse_query
 from residents.search import resident_search_q
 
-from . import badges, letters_bridge, slips, workflow_views, workflows
+from . import badges, letters_bridge, register_workflows, slips, workflow_views, workflows
 from .base import SafeChangeListMixin, SafeHistoryIdsMixin
 from .forms import CharacterSubstitutionForm
 
@@ -185,6 +186,8 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
             application = letters_bridge.find_by_reference(term)
             if application is not None:
                 return HttpResponseRedirect(reverse("admin:jpki_application_change", args=[application.pk]))
+        if request.user.has_perm(register_workflows.MOVE_IN.permission):
+            extra_context = {**(extra_context or {}), "move_in_url": register_workflows.move_in_url()}
         return super().changelist_view(request, extra_context)
 
     def _today(self):
@@ -270,7 +273,22 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
                 wrap(workflow_views.workflow_done_view),
                 name="residents_resident_workflow_done",
             ),
+            path("move-in/", site.admin_view(self.move_in_view), name="residents_resident_move_in"),
+            path(
+                "move-in/<path:object_id>/done/",
+                wrap(register_workflows.move_in_done_view),
+                name="residents_resident_move_in_done",
+            ),
         ] + super().get_urls()
+
+    def move_in_view(self, request):
+        return register_workflows.move_in_view(request, admin_site=self.admin_site, model_admin=self)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The register is not edited here: a clerk adding a resident is sent to 転入（手入力）."""
+        if request.user.has_perm(register_workflows.MOVE_IN.permission):
+            return HttpResponseRedirect(register_workflows.move_in_url())
+        raise PermissionDenied
 
     @staticmethod
     def log_workflow_read(request, response, slug: str) -> None:
@@ -393,6 +411,7 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
             "letters_installed": letters is not None,
             "letters_lookup_url": letters_bridge.lookup_url(),
             "charset_checks": checks,
+            "validity_change_due": services.card_validity_new_expiry(resident, current) if current else None,
             "counter": workflow_views.counter_status(),
             "applications_url": reverse("admin:jpki_application_changelist") + f"?resident__id__exact={resident.pk}",
         }

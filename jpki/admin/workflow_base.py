@@ -40,11 +40,15 @@ def _d(day: date | None) -> str:
 
 
 def _cert_line(cert: Certificate) -> str:
-    return f"{cert.get_kind_display()}（シリアル {cert.serial}、有効期限 {_d(cert.expires_on)}）"
+    return _t("%(kind)s（シリアル %(serial)s、有効期限 %(expires_on)s）") % {
+        "kind": cert.get_kind_display(),
+        "serial": cert.serial,
+        "expires_on": _d(cert.expires_on),
+    }
 
 
 def _yen(amount: int) -> str:
-    return f"{amount:,}円"
+    return _t("%(amount)s円") % {"amount": f"{amount:,}"}
 
 
 def _today() -> date:
@@ -81,6 +85,25 @@ class Workflow(abc.ABC):
     def perform(self, request, form, resident, application, dry=False):
         """Call the service that records this procedure (every workflow defines it)."""
 
+    @staticmethod
+    def hours(form) -> bool:
+        """The clerk's answer in the counter-hours box every procedure's form carries (WorkflowForm),
+        for the service, which refuses outside the hours without it and records it with it."""
+        return bool(form.cleaned_data.get("outside_hours_confirmed"))
+
+    def counter_hours(self, request, form, resident) -> bool:
+        """For a procedure whose write is not one of this domain's services (a letters service records
+        a proxy case's mailing, reply or return): the counter-hours check and record, in the same
+        transaction as the write that follows (``perform`` runs inside the submission's transaction)."""
+        return services.counter_hours(
+            at=timezone.now(),
+            outside_hours_confirmed=self.hours(form),
+            procedure=str(self.title)[:40],
+            resident=resident,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
     def result(self, request, outcome, resident, application) -> dict:
         return {
             "rows": [],
@@ -105,7 +128,7 @@ class Workflow(abc.ABC):
             preview.rows.append((_t("利用者証明用電子証明書の更新可能期間の開始"), _d(plan.user_renewal_starts_on)))
         preview.rows.append((_t("手数料"), _yen(plan.fee)))
         for cert in plan.revokes:
-            preview.revokes.append(_cert_line(cert) + "（更新により失効）")
+            preview.revokes.append(_t("%(certificate)s（更新により失効）") % {"certificate": _cert_line(cert)})
         return preview
 
     def certificate_text_preview(self, resident: Resident, preview: Preview, form=None) -> None:
@@ -120,7 +143,7 @@ class Workflow(abc.ABC):
             ("address", _t("証明書に記録する住所"), resident.address),
         ):
             if overrides.get(key):
-                preview.rows.append((label, f"{overrides[key]}（職員が入力）"))
+                preview.rows.append((label, _t("%(text)s（職員が入力）") % {"text": overrides[key]}))
                 continue
             issues = charset.check_text(text)
             if not issues:
@@ -131,8 +154,12 @@ class Workflow(abc.ABC):
             except ValidationError as exc:
                 preview.warnings.extend(exc.messages)
                 continue
-            detail = "、".join(f"{i['position'] + 1}文字目 {i['char']}→{i['substitute'] or '（削除）'}" for i in issues)
-            preview.rows.append((label, f"{converted}（代替文字: {detail}）"))
+            detail = _t("、").join(
+                _t("%(position)s文字目 %(char)s→%(substitute)s")
+                % {"position": i["position"] + 1, "char": i["char"], "substitute": i["substitute"] or _t("（削除）")}
+                for i in issues
+            )
+            preview.rows.append((label, _t("%(text)s（代替文字: %(detail)s）") % {"text": converted, "detail": detail}))
 
     @staticmethod
     def issued_rows(application: Application) -> list[tuple[str, str]]:
@@ -146,12 +173,17 @@ class Workflow(abc.ABC):
             rows.append(
                 (
                     cert.get_kind_display(),
-                    f"有効期限 {_d(cert.expires_on)}（更新は {_d(starts)} から）・シリアル {cert.serial}",
+                    _t("有効期限 %(expires_on)s（更新は %(starts)s から）・シリアル %(serial)s")
+                    % {"expires_on": _d(cert.expires_on), "starts": _d(starts), "serial": cert.serial},
                 )
             )
         if application.fee_due:
             rows.append(
-                (_t("手数料"), f"{_yen(application.fee_due)}（領収番号 {application.fee_receipt_number or '—'}）")
+                (
+                    _t("手数料"),
+                    _t("%(fee)s（領収番号 %(receipt)s）")
+                    % {"fee": _yen(application.fee_due), "receipt": application.fee_receipt_number or "—"},
+                )
             )
         if application.outside_counter_hours:
             rows.append((_t("取扱時間外"), _t("時間外処理として記録（監督者の確認対象）")))
@@ -162,7 +194,7 @@ CAP_WARNING_MONTHS = 6
 
 
 def _jdate(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return _t("%(year)s年%(month)s月%(day)s日") % {"year": day.year, "month": day.month, "day": day.day}
 
 
 def cap_warnings(plan: services.IssuancePlan, resident: Resident | None) -> list[str]:

@@ -30,6 +30,7 @@ from .proxy_workflows import (
     ProxyVisit2Workflow,
     WithdrawWorkflow,
 )
+from .register_workflows import CardValidityWorkflow
 from .workflow_base import Preview, Workflow, _cert_line, _current, _d, _today, _yen
 
 
@@ -267,6 +268,7 @@ class CardIssueWorkflow(Workflow):
             reason=cd["reason"],
             issued_on=cd["issued_on"],
             face_authentication_only=cd["face_authentication_only"],
+            outside_hours_confirmed=self.hours(form),
         )
 
     def result(self, request, outcome, resident, application):
@@ -301,7 +303,9 @@ class CardLostWorkflow(Workflow):
         card, _valid = _current(resident)
         if card is None:
             raise ValidationError({"__all__": _t("有効なカードがありません。")})
-        return services.card_report_lost(card=card, actor=request.user, reason=form.cleaned_data["reason"])
+        return services.card_report_lost(
+            card=card, actor=request.user, reason=form.cleaned_data["reason"], outside_hours_confirmed=self.hours(form)
+        )
 
     def result(self, request, outcome, resident, application):
         return {"rows": [(_t("カード"), str(outcome))]}
@@ -329,7 +333,9 @@ class CardFoundWorkflow(CardLostWorkflow):
         card, _valid = _current(resident)
         if card is None:
             raise ValidationError({"__all__": _t("一時停止中のカードがありません。")})
-        return services.card_report_found(card=card, actor=request.user, reason=form.cleaned_data["reason"])
+        return services.card_report_found(
+            card=card, actor=request.user, reason=form.cleaned_data["reason"], outside_hours_confirmed=self.hours(form)
+        )
 
 
 class BasicInfoWorkflow(Workflow):
@@ -384,7 +390,11 @@ class BasicInfoWorkflow(Workflow):
 
     def perform(self, request, form, resident, application, dry=False):
         return services.resident_change_basic_info(
-            resident=resident, actor=request.user, reason=form.cleaned_data["reason"], **form.changes()
+            resident=resident,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            outside_hours_confirmed=self.hours(form),
+            **form.changes(),
         )
 
     def result(self, request, outcome, resident, application):
@@ -417,7 +427,12 @@ class DepartureWorkflow(Workflow):
     def perform(self, request, form, resident, application, dry=False):
         cd = form.cleaned_data
         return services.resident_record_departure(
-            resident=resident, status=cd["status"], on=cd["on"], actor=request.user, reason=cd["reason"]
+            resident=resident,
+            status=cd["status"],
+            on=cd["on"],
+            actor=request.user,
+            reason=cd["reason"],
+            outside_hours_confirmed=self.hours(form),
         )
 
     def result(self, request, outcome, resident, application):
@@ -442,6 +457,7 @@ WORKFLOWS: dict[str, Workflow] = {
         CardFoundWorkflow(),
         BasicInfoWorkflow(),
         DepartureWorkflow(),
+        CardValidityWorkflow(),
         ProxyVisit1Workflow(),
         ProxyLetterSentWorkflow(),
         ProxyReplyWorkflow(),
@@ -458,6 +474,7 @@ RESIDENT_BUTTONS = (
     "card-issue",
     "card-lost",
     "card-found",
+    "card-validity",
     "proxy-visit1",
     "basic-info",
     "departure",

@@ -22,6 +22,7 @@ from .base import (
     DocumentShown,
     IssuancePlan,
     active_card,
+    counter_hours,
     issuance_plan,
     mask_document_number,
     next_opening_day,
@@ -49,8 +50,11 @@ from .proxy import (
     proxy_visit2,
 )
 from .register import (
+    card_validity_change,
+    card_validity_new_expiry,
     end_certificates_for_departure,
     resident_change_basic_info,
+    resident_move_in_at_counter,
     resident_record_departure,
     revoke_signing_for_basic_info_change,
 )
@@ -101,4 +105,8 @@ __all__ = [
     "office_save",
     "staff_profile_save",
     "review_sign_off",
+    "counter_hours",
+    "card_validity_change",
+    "card_validity_new_expiry",
+    "resident_move_in_at_counter",
 ]

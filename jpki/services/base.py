@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 
 from jpki import rules
-from jpki.models import Application, Card, Certificate, IdentityDocument, Office
+from jpki.models import Application, Card, Certificate, IdentityDocument, Office, OutsideHoursRecord
 from residents.models import Resident
 from residents.recording import MSG_CONCURRENT
 from residents.recording import now as _now
@@ -129,6 +130,36 @@ def _check_counter_hours(at: datetime, outside_hours_confirmed: bool) -> bool:
         next_day = next_opening_day(at)
         raise ValidationError({"outside_hours_confirmed": MSG_OUTSIDE_HOURS.format(next_day=f"{next_day:%Y-%m-%d}")})
     return True
+
+
+def counter_hours(
+    *, at: datetime, outside_hours_confirmed: bool | None, procedure: str, resident: Resident, actor, reason: str
+) -> bool:
+    """Counter hours on a clerk's write that is not an application (a register change, a card issued,
+    lost or found, a departure, a step of a proxy case ...): outside the hours it is refused unless the
+    clerk confirmed it, and then an :class:`OutsideHoursRecord` is written in the caller's transaction
+    for the supervisors' review. Returns whether the write was outside the hours.
+
+    ``outside_hours_confirmed=None`` means that no clerk stands at the counter (the register feed, a
+    management command): no check and no record. Applications carry their own flag instead
+    (``Application.outside_counter_hours``, :func:`_same_day_start`).
+    """
+    reason = _require_reason(reason)
+    if outside_hours_confirmed is None:
+        return False
+    flag = _check_counter_hours(at, bool(outside_hours_confirmed))
+    if flag:
+        profile = getattr(actor, "staff_profile", None)
+        record = OutsideHoursRecord(
+            procedure=procedure[:40],
+            resident=resident,
+            recorded_at=at,
+            recorded_by=actor,
+            office=getattr(profile, "office", None),
+            reason=(reason or "")[:200],
+        )
+        _save(record, actor, reason)
+    return flag
 
 
 def _check_card_issue_date(resident: Resident, issued_on, at: datetime) -> None:
@@ -305,8 +336,8 @@ def issuance_plan(
                 field_name = "signing" if kind == Certificate.Kind.SIGNING else "user"
                 plan.refuse(
                     field_name,
-                    f"有効な{label}があります（有効期限 {current.expires_on:%Y-%m-%d}）。"
-                    f"更新は {starts:%Y-%m-%d} から申請できます。",
+                    _t("有効な%(label)sがあります（有効期限 %(expires_on)s）。更新は %(starts)s から申請できます。")
+                    % {"label": label, "expires_on": f"{current.expires_on:%Y-%m-%d}", "starts": f"{starts:%Y-%m-%d}"},
                 )
 
     if plan.card_expires_on is None:

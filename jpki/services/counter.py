@@ -30,9 +30,14 @@ from .base import (
     _revoke,
     _same_day_start,
     active_card,
+    counter_hours,
     issuance_plan,
     valid_certificates,
 )
+
+PROCEDURE_CARD_ISSUE = "マイナンバーカードの交付"
+PROCEDURE_CARD_LOST = "カードの紛失届"
+PROCEDURE_CARD_FOUND = "カードの発見届"
 
 # --- cards ----------------------------------------------------------------------------------------
 
@@ -47,10 +52,20 @@ def card_issue(
     kind: str = Card.Kind.MYNUMBER,
     office: Office | None = None,
     face_authentication_only: bool = False,
+    outside_hours_confirmed: bool | None = None,
 ) -> Card:
-    """Record the delivery of a card (カード交付). Expiry from the rules."""
+    """Record the delivery of a card (カード交付). Expiry from the rules. At the counter (a bool for
+    ``outside_hours_confirmed``) the counter hours apply (:func:`~jpki.services.base.counter_hours`)."""
     reason = _require_reason(reason)
     resident = _lock_resident(resident)
+    counter_hours(
+        at=timezone.now(),
+        outside_hours_confirmed=outside_hours_confirmed,
+        procedure=PROCEDURE_CARD_ISSUE,
+        resident=resident,
+        actor=actor,
+        reason=reason,
+    )
     if not resident.is_registered:
         raise ValidationError({"resident": "吹田市に住民登録がないためカードを交付できません。"})
     if active_card(resident) is not None:
@@ -78,11 +93,21 @@ def card_issue(
 
 
 @_atomic_domain_write
-def card_report_lost(*, card: Card, actor, reason: str, at: datetime | None = None) -> Card:
+def card_report_lost(
+    *, card: Card, actor, reason: str, at: datetime | None = None, outside_hours_confirmed: bool | None = None
+) -> Card:
     """Loss report (紛失届): the card is suspended and its signing certificate revoked."""
     reason = _require_reason(reason)
     at = _now(at)
     card = Card.objects.select_for_update().get(pk=card.pk)
+    counter_hours(
+        at=at,
+        outside_hours_confirmed=outside_hours_confirmed,
+        procedure=PROCEDURE_CARD_LOST,
+        resident=card.resident,
+        actor=actor,
+        reason=reason,
+    )
     if card.status != Card.Status.ACTIVE:
         raise ValidationError({"card": f"このカードは「{card.get_status_display()}」のため紛失届を記録できません。"})
     for cert in Certificate.objects.select_for_update().filter(
@@ -95,11 +120,21 @@ def card_report_lost(*, card: Card, actor, reason: str, at: datetime | None = No
 
 
 @_atomic_domain_write
-def card_report_found(*, card: Card, actor, reason: str, at: datetime | None = None) -> Card:
+def card_report_found(
+    *, card: Card, actor, reason: str, at: datetime | None = None, outside_hours_confirmed: bool | None = None
+) -> Card:
     """The card was found (発見届): the suspension is lifted. A revoked signing certificate stays revoked."""
     reason = _require_reason(reason)
     at = _now(at)
     card = Card.objects.select_for_update().get(pk=card.pk)
+    counter_hours(
+        at=at,
+        outside_hours_confirmed=outside_hours_confirmed,
+        procedure=PROCEDURE_CARD_FOUND,
+        resident=card.resident,
+        actor=actor,
+        reason=reason,
+    )
     if card.status != Card.Status.SUSPENDED:
         raise ValidationError({"card": "一時停止中のカードではありません。"})
     if card.expires_on < _local_date(at):

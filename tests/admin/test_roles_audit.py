@@ -39,7 +39,8 @@ def test_staff_cannot_delete_or_edit_raw(clerk_client, issued):
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     page = clerk_client.get(f"/admin/residents/resident/{issued.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # shown read-only, not refused
-    assert clerk_client.get("/admin/residents/resident/add/").status_code == 403
+    add = clerk_client.get("/admin/residents/resident/add/")  # no raw add form: the 転入 workflow instead
+    assert add.status_code == 302 and add["Location"] == "/admin/residents/resident/move-in/"
 
 
 def test_history_shows_diffs_and_reason_read_only(supervisor_client, issued):

@@ -182,6 +182,13 @@ def _card_found(clerk) -> Case:
     return Case("card-found", r, {"reason": "発見届"})
 
 
+def _stay_extended() -> Resident:
+    """A foreign resident whose card ends with the old period of stay; the stay now ends in 2030."""
+    r = ResidentFactory(residence_status="技術・人文知識・国際業務", period_of_stay_ends_on=dt.date(2030, 1, 31))
+    CardFactory(resident=r, issued_on=dt.date(2024, 2, 1), expires_on=dt.date(2027, 1, 31))
+    return r
+
+
 def _proxy_case(slug, stage, data, moment=OPEN_NOW):
     def build(clerk) -> Case:
         resident, app = _proxy(clerk, stage)
@@ -222,6 +229,7 @@ CASES = {
     "departure": lambda clerk: Case(
         "departure", _with_certificates(clerk), {"status": "deceased", "on": "2026-11-20", "reason": "死亡届"}
     ),
+    "card-validity": lambda clerk: Case("card-validity", _stay_extended(), {"reason": "在留期間の更新"}),
     "proxy-visit1": lambda clerk: Case("proxy-visit1", _proxy_resident(), VISIT1),
     "proxy-letter-sent": _proxy_case(
         "proxy-letter-sent", "visit1", lambda: {"tracking_number": tracking_number(), "reason": "照会書発送"}

@@ -118,11 +118,13 @@ def test_proxy_two_visits_to_issuance(page, live_server, clerk_user, shot):
     page.goto(resident_url)
     page.click("a[data-procedure=proxy-letter-sent]")
     page.fill("#id_tracking_number", "1234-5678-9012")
+    tick_outside_hours_if_closed(page)
     review_and_confirm(page, shot, "b3-mailing")
     # the reply comes back
     page.goto(resident_url)
     shot(page, "b4-resident-awaiting-reply")
     page.click("a[data-procedure=proxy-reply]")
+    tick_outside_hours_if_closed(page)
     review_and_confirm(page)
     # visit 2: the checklist and the proxy's driving licence
     page.goto(resident_url)

@@ -94,6 +94,8 @@ def _inferred_status(endpoint, user, path, world):
     if name == base + "changelist":
         return 200 if ma.has_view_or_change_permission(request) else 403
     if name == base + "add":
+        if meta.label == "residents.Resident" and user.has_perm("residents.change_resident"):
+            return 302  # the register is not edited here: a clerk goes to 転入（手入力）
         return 200 if ma.has_add_permission(request) else 403
     if name == base + "history" and hasattr(ma, "has_view_history_or_change_history_permission"):
         # django-simple-history's history pages: the history model's permission (supervisors only)

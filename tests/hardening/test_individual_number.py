@@ -126,6 +126,9 @@ def letters_form_classes():
 
 ALL_FORMS = workflow_form_classes() + letters_form_classes() + [CharacterSubstitutionForm]
 NUMBER_FIELDS = {"document_number", "document2_number", "proxy_document_number", "tracking_number"}
+# Text fields with a format of their own: the 番地 is kept in the register's form (1丁目2番3号), so other
+# text (12 digits that are no 個人番号 included) is refused there too, only not as a 個人番号.
+FORMAT_FIELDS = {"address_block"}
 
 
 def make_form(form_class, data):
@@ -168,6 +171,9 @@ def test_every_text_field_refuses_the_number_at_the_field(form_class):
             if field.max_length is not None and len(value) > field.max_length:
                 continue
             form = make_form(form_class, {name: in_text(value, field.max_length)})
+            if name in FORMAT_FIELDS:
+                assert MSG not in form.errors.get(name, []), (form_class.__name__, name, how)
+                continue
             assert name not in form.errors, (form_class.__name__, name, how, form.errors.get(name))
     assert checked, form_class
 
@@ -273,6 +279,9 @@ def arguments(func, world, clerk, batch) -> dict:
         "office": clerk.staff_profile.office,
         "original": "髙",
         "substitute": "高",
+        "resident_key": "K900",
+        "outside_hours_confirmed": True,
+        "procedure": "テスト",
     }
     if func.__name__ == "staff_profile_save":
         values["user"] = clerk

@@ -299,12 +299,15 @@ def test_sound_mark_after_a_half_width_form_without_substitute():
     assert excinfo.value.messages[0].count("文字目") == 1
 
 
-# Combining sound marks (as macOS pastes ガ: カ + U+3099) become the spacing marks ゛ ゜:
-# the certificate shows the mark beside the kana rather than losing it.
+# Combining sound marks (as macOS pastes ガ: カ + U+3099) count as the composed kana (NFC) when
+# that kana is supported; otherwise (alone, or after a kana with no voiced form in the set) they
+# become the spacing marks ゛ ゜: the certificate shows the mark beside the kana rather than losing it.
 COMBINING_SOUND_MARKS = [
     ("ガ", "ガ"),  # the composed kana is supported as it is
-    ("カ\u3099", "カ゛"),
-    ("ハ\u309a", "ハ゜"),
+    ("カ\u3099", "ガ"),
+    ("ハ\u309a", "パ"),
+    ("ア\u3099", "ア゛"),  # ア has no voiced form
+    ("ワ\u3099", "ワ゛"),  # ヷ U+30F7 is not in the set
     ("\u3099", "゛"),
     ("\u309a", "゜"),
 ]
@@ -461,3 +464,56 @@ def test_missing_substitution_table_falls_back_to_the_shipped_one():
     with pytest.raises(ValidationError):
         substitute_characters("\U00029e3d")
     assert User.objects.count() == 0  # the transaction is still usable
+
+
+# NFC at the door: a character, or a base character and a combining mark, whose Unicode canonical
+# equivalent is one supported character counts as that character, in every script.
+CANONICAL_EQUIVALENTS = [
+    # (text, certificate text, substituted positions)
+    ("カ\u3099", "ガ", [0, 1]),  # katakana + COMBINING VOICED SOUND MARK
+    ("か\u3099", "が", [0, 1]),  # hiragana
+    ("ウ\u3099", "ヴ", [0, 1]),  # ヴ U+30F4 is in JIS X 0208
+    ("ホ\u309a", "ポ", [0, 1]),  # semi-voiced
+    ("e\u0301", "é", [0, 1]),  # Latin: é is in JIS X 0212
+    ("Rene\u0301e", "Renée", [3, 4]),  # in the middle of a name
+    ("A\u030a", "Å", [0, 1]),  # A + COMBINING RING ABOVE
+    ("n\u0303", "ñ", [0, 1]),
+    ("\u2126", "Ω", [0]),  # OHM SIGN, a singleton: canonical equivalent Ω U+03A9
+    ("\u212a", "K", [0]),  # KELVIN SIGN -> K
+    ("\uf91d", "\u6b04", [0]),  # a CJK compatibility ideograph still counts as its unified form
+    ("ｶ\u3099", "ガ", [0, 1]),  # a half-width kana substituted first, then composed
+    ("髙\u3099", "高゛", [0, 1]),  # 高 has no voiced form: the mark stays a spacing mark
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "positions"), CANONICAL_EQUIVALENTS)
+def test_canonical_equivalent_counts_as_the_character(text, expected, positions):
+    assert substitute_characters_detailed(text, table=TABLE) == (expected, positions)
+    assert is_supported(expected)
+
+
+def test_combining_mark_with_no_composed_form_in_the_set_is_refused():
+    # e + COMBINING CIRCUMFLEX + COMBINING ACUTE is ế U+1EBF (not in the set) and has no substitute.
+    with pytest.raises(ValidationError):
+        substitute_characters("e\u0302\u0301", table={})
+    # a second acute after the composed é composes with nothing
+    with pytest.raises(ValidationError):
+        substitute_characters("e\u0301\u0301", table={})
+    # a combining mark at the start has nothing to compose with
+    with pytest.raises(ValidationError):
+        substitute_characters("\u0301e", table={})
+
+
+def test_composed_mark_after_a_substituted_character_names_the_typed_character():
+    # ｶ (half-width, substituted by カ) + U+3099: the entry names the typed ｶ, substituted by ガ.
+    assert check_text("ｶ\u3099", table={}) == [
+        {"position": 0, "char": "ｶ", "codepoint": "U+FF76", "substitute": "ガ"},
+        {"position": 1, "char": "\u3099", "codepoint": "U+3099", "substitute": ""},
+    ]
+
+
+def test_composed_mark_is_reported_as_dropped():
+    assert check_text("e\u0301", table={}) == [
+        {"position": 0, "char": "e", "codepoint": "U+0065", "substitute": "é"},
+        {"position": 1, "char": "\u0301", "codepoint": "U+0301", "substitute": ""},
+    ]

@@ -25,7 +25,7 @@ from residents import charset, glyphs
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import submissions
+from . import offers, submissions
 from .workflow_base import Preview, Workflow, _cert_line, _current, _d
 
 MOVE_IN_SLUG = "move-in"
@@ -70,7 +70,12 @@ class CardValidityWorkflow(Workflow):
     )
 
     def available(self, resident, card, valid):
-        return resident.is_registered and services.card_validity_new_expiry(resident, card) is not None
+        """An :class:`offers.Availability` like every other button's (the resident page shows its reason)."""
+        if not resident.is_registered:
+            return offers.refused(offers.MSG_NOT_REGISTERED)
+        if services.card_validity_new_expiry(resident, card) is None:
+            return offers.refused(_t("有効期間の変更が必要なカードはありません。"))
+        return offers.OK
 
     def preview(self, request, form, resident, application):
         card, valid = _current(resident)

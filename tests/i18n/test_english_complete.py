@@ -125,7 +125,7 @@ def check_page(response, label: str, data: list[str], leaks: dict, not_english: 
 
 def report(leaks: dict, not_english: list) -> str:
     lines = [f"{label}: {' | '.join(dict.fromkeys(runs))}" for label, runs in sorted(leaks.items())]
-    lines += [f"{label}: not lang=en" for label in not_english]
+    lines += [f"{label}: not lang=en" if "->" not in label else label for label in not_english]
     return "\n".join(lines)
 
 
@@ -158,6 +158,8 @@ def _walk(user, world) -> tuple[dict, list, int]:
         for endpoint in urlwalk.endpoints():
             for path in urlwalk.concrete_paths(endpoint, world):
                 response = client.get(path)
+                if response.status_code >= 500:  # a page that fails cannot be checked: say so
+                    not_english.append(f"{endpoint.label} {path} -> {response.status_code}")
                 if response.status_code != 200:
                     continue
                 pages += 1

@@ -961,6 +961,7 @@ EN = {
     "照会書の返戻（転送不要）": "Inquiry letter returned (no forwarding)",
     "任意代理人の2回目来庁（回答書持参）": "Appointed proxy's second visit (with the reply)",
     "%(fee)s（領収番号 %(receipt)s）": "%(fee)s (receipt number %(receipt)s)",
+    "〒%(postal_code)s %(address)s": "%(postal_code)s %(address)s",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -493,7 +493,7 @@ class CharacterSubstitutionForm(NoIndividualNumberForm, forms.ModelForm):
         bad = charset.unsupported_characters(value)
         if bad:
             raise ValidationError(
-                _("代替文字も電子証明書に使用できない文字です: %(chars)s") % {"chars": "、".join(c for _i, c in bad)}
+                _("代替文字も電子証明書に使用できない文字です: %(chars)s") % {"chars": _("、").join(c for _i, c in bad)}
             )
         return value
 

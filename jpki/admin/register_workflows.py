@@ -51,7 +51,7 @@ def character_warnings(label: str, text: str) -> list[str]:
     if unprintable:
         warnings.append(
             _t("%(label)sの「%(chars)s」は通知書の書体にない文字です（印刷時に外字の対応が必要です）。")
-            % {"label": label, "chars": "、".join(unprintable)}
+            % {"label": label, "chars": _t("、").join(unprintable)}
         )
     return warnings
 
@@ -158,8 +158,11 @@ class MoveInWorkflow(Workflow):
     def result(self, request, outcome, resident, application):
         rows = [
             (_t("宛名番号"), outcome.resident_key),
-            (_t("氏名"), f"{outcome.name}（{outcome.name_kana}）"),
-            (_t("住所"), f"〒{outcome.postal_code} {outcome.address}"),
+            (_t("氏名"), _t("%(name)s（%(kana)s）") % {"name": outcome.name, "kana": outcome.name_kana}),
+            (
+                _t("住所"),
+                _t("〒%(postal_code)s %(address)s") % {"postal_code": outcome.postal_code, "address": outcome.address},
+            ),
             (_t("住民登録の状態"), outcome.get_status_display()),
         ]
         if outcome.period_of_stay_ends_on:

@@ -962,6 +962,65 @@ EN = {
     "任意代理人の2回目来庁（回答書持参）": "Appointed proxy's second visit (with the reply)",
     "%(fee)s（領収番号 %(receipt)s）": "%(fee)s (receipt number %(receipt)s)",
     "〒%(postal_code)s %(address)s": "%(postal_code)s %(address)s",
+    # the services' refusals (issuance, card, revocation, initialization)
+    "受付窓口を選択してください（職員の所属窓口が登録されていません）。": (
+        "Choose the receiving office (the staff member has no office registered)."
+    ),
+    "カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。": (
+        "The card is suspended (reported lost). Record it found, or reissue the card."
+    ),
+    "カードの有効期限が近すぎるため電子証明書を発行できません。カードの更新が必要です。": (
+        "The card expires too soon to issue a certificate. The card must be renewed."
+    ),
+    "法定代理権を確認した書類（戸籍謄本・登記事項証明書など）を記録してください。": (
+        "Record the document that proves the legal authority (family register copy, registry certificate etc.)."
+    ),
+    "法定代理人の本人確認書類が不足しています（顔写真付きの公的書類1点、または健康保険証等を含む2点）。": (
+        "The legal representative's identity documents are not enough "
+        "(one official photo ID, or two including a health insurance card etc.)."
+    ),
+    "住基カードの交付は終了しています。": "Basic Resident Register cards are no longer issued.",
+    "カードの有効期限が過ぎているため一時停止を解除できません。": "The card has expired: its suspension cannot be lifted.",
+    "旧カードの扱いを選択してください（紛失・返納・廃止）。": "Choose what happens to the old card (lost, returned, cancelled).",
+    "交付日を入力してください。": "Enter the issue date.",
+    "交付日に未来の日付は入力できません。": "The issue date cannot be in the future.",
+    "交付日が生年月日以前になっています。": "The issue date is on or before the date of birth.",
+    "発行する電子証明書を選択してください。": "Choose the certificates to issue.",
+    "有効なマイナンバーカードがありません。カードの交付を先に記録してください。": (
+        "There is no valid My Number card. Record the card's issue first."
+    ),
+    "住基カードへの電子証明書の発行・更新は平成27年12月22日17時に終了しました。マイナンバーカードが必要です。": (
+        "Certificates on Basic Resident Register cards ended on 22 December 2015 at 17:00. A My Number card is needed."
+    ),
+    "顔認証マイナンバーカードには電子証明書を格納できません。": "A face-authentication card cannot hold certificates.",
+    "15歳未満の方および成年被後見人の方には署名用電子証明書は発行できません（利用者証明用のみ発行できます）。": (
+        "No signing certificate for residents under 15 or adult wards (only the user certificate)."
+    ),
+    "15歳未満の方および成年被後見人の方の申請は法定代理人が行ってください。": (
+        "For residents under 15 and adult wards, the legal representative must apply."
+    ),
+    "確認書類の発行日を入力してください。": "Enter the issue date of the proof.",
+    "法定代理権の確認書類は発行から3か月以内のものが必要です。": "The proof of legal authority must be at most 3 months old.",
+    "任意代理人による申請は即日処理できません。照会書の送付依頼（1回目来庁）として受け付けてください。": (
+        "An application through an appointed proxy cannot be completed the same day. "
+        "Take it as a request for the inquiry letter (first visit)."
+    ),
+    "吹田市に住民登録がないためカードを交付できません。": "Not registered as a resident of the city: no card can be issued.",
+    "この住民には既に有効なカードがあります。紛失・返納を先に記録してください。": (
+        "This resident already has a valid card. Record its loss or return first."
+    ),
+    "在留期間の満了日が交付日以前のため、カードを交付できません。": (
+        "The period of stay ends on or before the issue date: no card can be issued."
+    ),
+    "一時停止中のカードではありません。": "The card is not suspended.",
+    "失効させる電子証明書を選択してください。": "Choose the certificates to revoke.",
+    "初期化する暗証番号を選択してください。": "Choose the PINs to initialize.",
+    "有効な署名用電子証明書がないため初期化できません（新規発行になります）。": (
+        "No valid signing certificate to initialize (it would be a new issuance)."
+    ),
+    "有効な利用者証明用電子証明書がないため初期化できません（新規発行になります）。": (
+        "No valid user certificate to initialize (it would be a new issuance)."
+    ),
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki import rules
 from jpki.models import Application, Card, Certificate, IdentityDocument, Office, OutsideHoursRecord
@@ -40,11 +41,11 @@ REASON_DEPARTURE = {
 }
 REASON_EXPIRED = "有効期限の到来"
 
-MSG_OUTSIDE_HOURS = (
+MSG_OUTSIDE_HOURS = _lazy(
     "取扱時間外です（月〜金 9:00〜17:30、土日祝・年末年始を除く）。次の取扱日は{next_day}です。"
     "やむを得ず記録する場合は「時間外処理として記録する」を選んでください（監督者の確認対象になります）。"
 )
-MSG_PHOTO_ID_REQUIRED = (
+MSG_PHOTO_ID_REQUIRED = _lazy(
     "官公署発行の顔写真付き本人確認書類が必要です（運転免許証、パスポートなど）。お持ちでない場合は受付できません。"
 )
 
@@ -109,7 +110,7 @@ def _resolve_office(actor, office: Office | None) -> Office:
         return office
     profile = getattr(actor, "staff_profile", None)
     if profile is None:
-        raise ValidationError({"office": "受付窓口を選択してください（職員の所属窓口が登録されていません）。"})
+        raise ValidationError({"office": _t("受付窓口を選択してください（職員の所属窓口が登録されていません）。")})
     return profile.office
 
 
@@ -164,11 +165,11 @@ def counter_hours(
 
 def _check_card_issue_date(resident: Resident, issued_on, at: datetime) -> None:
     if not isinstance(issued_on, date):
-        raise ValidationError({"issued_on": "交付日を入力してください。"})
+        raise ValidationError({"issued_on": _t("交付日を入力してください。")})
     if issued_on > _local_date(at):
-        raise ValidationError({"issued_on": "交付日に未来の日付は入力できません。"})
+        raise ValidationError({"issued_on": _t("交付日に未来の日付は入力できません。")})
     if issued_on <= resident.birth_date:
-        raise ValidationError({"issued_on": "交付日が生年月日以前になっています。"})
+        raise ValidationError({"issued_on": _t("交付日が生年月日以前になっています。")})
 
 
 def _local_date(at: datetime) -> date:
@@ -257,35 +258,41 @@ def _eligibility(plan: IssuancePlan, resident: Resident, card: Card | None, *, a
     if not resident.is_registered:
         plan.refuse("resident", f"吹田市に住民登録がないため申請できません（{resident.get_status_display()}）。")
     if not plan.signing and not plan.user:
-        plan.refuse("signing", "発行する電子証明書を選択してください。")
+        plan.refuse("signing", _t("発行する電子証明書を選択してください。"))
     if card is None and not reissue:
-        plan.refuse("card", "有効なマイナンバーカードがありません。カードの交付を先に記録してください。")
+        plan.refuse("card", _t("有効なマイナンバーカードがありません。カードの交付を先に記録してください。"))
     elif card is not None and not reissue:
         if card.kind == Card.Kind.JUKI:
             plan.refuse(
                 "card",
-                "住基カードへの電子証明書の発行・更新は平成27年12月22日17時に終了しました。マイナンバーカードが必要です。",
+                _t(
+                    "住基カードへの電子証明書の発行・更新は平成27年12月22日17時に終了しました。マイナンバーカードが必要です。"
+                ),
             )
         if card.status == Card.Status.SUSPENDED:
-            plan.refuse("card", "カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。")
+            plan.refuse("card", _t("カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。"))
         if card.expires_on < on:
             plan.refuse("card", f"カードの有効期限（{card.expires_on:%Y-%m-%d}）が過ぎています。")
         if card.face_authentication_only:
-            plan.refuse("card", "顔認証マイナンバーカードには電子証明書を格納できません。")
+            plan.refuse("card", _t("顔認証マイナンバーカードには電子証明書を格納できません。"))
     if plan.signing and not rules.signing_certificate_allowed(
         birth_date=resident.birth_date, on=on, adult_ward=resident.is_adult_ward
     ):
         plan.refuse(
             "signing",
-            "15歳未満の方および成年被後見人の方には署名用電子証明書は発行できません（利用者証明用のみ発行できます）。",
+            _t(
+                "15歳未満の方および成年被後見人の方には署名用電子証明書は発行できません（利用者証明用のみ発行できます）。"
+            ),
         )
     needs_legal = rules.age_on(resident.birth_date, on) < rules.SIGNING_CERTIFICATE_MIN_AGE or resident.is_adult_ward
     if needs_legal and applicant_type == Application.ApplicantType.SELF:
-        plan.refuse("applicant_type", "15歳未満の方および成年被後見人の方の申請は法定代理人が行ってください。")
+        plan.refuse("applicant_type", _t("15歳未満の方および成年被後見人の方の申請は法定代理人が行ってください。"))
     if needs_legal and applicant_type == Application.ApplicantType.PROXY:
         plan.refuse(
             "applicant_type",
-            "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。",
+            _t(
+                "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。"
+            ),
         )
 
 
@@ -368,7 +375,9 @@ def issuance_plan(
         plan.signing_renewal_starts_on = rules.renewal_window(plan.signing_expires_on)[0]
     for expires in (plan.user_expires_on, plan.signing_expires_on):
         if expires is not None and expires <= on:
-            plan.refuse("card", "カードの有効期限が近すぎるため電子証明書を発行できません。カードの更新が必要です。")
+            plan.refuse(
+                "card", _t("カードの有効期限が近すぎるため電子証明書を発行できません。カードの更新が必要です。")
+            )
             break
     if not reissue and (plan.signing_renewed or plan.user_renewed):
         plan.kind = Application.Kind.RENEWAL
@@ -380,17 +389,17 @@ def _check_legal_authority(application_fields: dict, on: date, applicant_type: s
         return
     errors = {}
     if not application_fields.get("legal_authority_document"):
-        errors["legal_authority_document"] = (
+        errors["legal_authority_document"] = _t(
             "法定代理権を確認した書類（戸籍謄本・登記事項証明書など）を記録してください。"
         )
     issued = application_fields.get("legal_authority_issued_on")
     if issued is None:
-        errors["legal_authority_issued_on"] = "確認書類の発行日を入力してください。"
+        errors["legal_authority_issued_on"] = _t("確認書類の発行日を入力してください。")
     elif issued > on or rules.add_months(issued, 3) < on:
-        errors["legal_authority_issued_on"] = "法定代理権の確認書類は発行から3か月以内のものが必要です。"
+        errors["legal_authority_issued_on"] = _t("法定代理権の確認書類は発行から3か月以内のものが必要です。")
     kinds = [d.kind for d in documents or () if d is not None and d.holder == IdentityDocument.Holder.LEGAL]
     if not rules.identity_documents_sufficient(kinds):
-        errors["documents"] = (
+        errors["documents"] = _t(
             "法定代理人の本人確認書類が不足しています（顔写真付きの公的書類1点、または健康保険証等を含む2点）。"
         )
     if errors:
@@ -401,8 +410,9 @@ def _refuse_proxy_same_day(applicant_type: str) -> None:
     if applicant_type == Application.ApplicantType.PROXY:
         raise ValidationError(
             {
-                "applicant_type": "任意代理人による申請は即日処理できません。"
-                "照会書の送付依頼（1回目来庁）として受け付けてください。"
+                "applicant_type": _t(
+                    "任意代理人による申請は即日処理できません。照会書の送付依頼（1回目来庁）として受け付けてください。"
+                )
             }
         )
 

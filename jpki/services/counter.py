@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 
 from jpki import rules
 from jpki.models import Application, Card, Certificate, Office
@@ -67,18 +68,18 @@ def card_issue(
         reason=reason,
     )
     if not resident.is_registered:
-        raise ValidationError({"resident": "吹田市に住民登録がないためカードを交付できません。"})
+        raise ValidationError({"resident": _t("吹田市に住民登録がないためカードを交付できません。")})
     if active_card(resident) is not None:
         raise ValidationError(
-            {"resident": "この住民には既に有効なカードがあります。紛失・返納を先に記録してください。"}
+            {"resident": _t("この住民には既に有効なカードがあります。紛失・返納を先に記録してください。")}
         )
     if kind == Card.Kind.JUKI:
-        raise ValidationError({"kind": "住基カードの交付は終了しています。"})
+        raise ValidationError({"kind": _t("住基カードの交付は終了しています。")})
     _check_card_issue_date(resident, issued_on, timezone.now())
     stay = resident.period_of_stay_ends_on if resident.stay_limits_card else None
     expires_on = rules.card_expiry(issued_on=issued_on, birth_date=resident.birth_date, period_of_stay_ends_on=stay)
     if expires_on <= issued_on:
-        raise ValidationError({"issued_on": "在留期間の満了日が交付日以前のため、カードを交付できません。"})
+        raise ValidationError({"issued_on": _t("在留期間の満了日が交付日以前のため、カードを交付できません。")})
     card = Card(
         resident=resident,
         kind=kind,
@@ -136,9 +137,9 @@ def card_report_found(
         reason=reason,
     )
     if card.status != Card.Status.SUSPENDED:
-        raise ValidationError({"card": "一時停止中のカードではありません。"})
+        raise ValidationError({"card": _t("一時停止中のカードではありません。")})
     if card.expires_on < _local_date(at):
-        raise ValidationError({"card": "カードの有効期限が過ぎているため一時停止を解除できません。"})
+        raise ValidationError({"card": _t("カードの有効期限が過ぎているため一時停止を解除できません。")})
     card.status = Card.Status.ACTIVE
     card.status_changed_at = at
     return _save(card, actor, reason)
@@ -265,12 +266,12 @@ def certificates_revoke(
 
 def _check_revocable(current: dict, signing: bool, user: bool) -> None:
     if not signing and not user:
-        raise ValidationError({"signing": "失効させる電子証明書を選択してください。"})
+        raise ValidationError({"signing": _t("失効させる電子証明書を選択してください。")})
     errors = {}
     if signing and Certificate.Kind.SIGNING not in current:
-        errors["signing"] = "有効な署名用電子証明書がありません。"
+        errors["signing"] = _t("有効な署名用電子証明書がありません。")
     if user and Certificate.Kind.USER not in current:
-        errors["user"] = "有効な利用者証明用電子証明書がありません。"
+        errors["user"] = _t("有効な利用者証明用電子証明書がありません。")
     if errors:
         raise ValidationError(errors)
 
@@ -328,17 +329,17 @@ def passwords_initialize(
 
 def _check_initializable(resident, card, signing, user) -> None:
     if not resident.is_registered:
-        raise ValidationError({"resident": "吹田市に住民登録がないため申請できません。"})
+        raise ValidationError({"resident": _t("吹田市に住民登録がないため申請できません。")})
     if card is None or card.status != Card.Status.ACTIVE:
-        raise ValidationError({"card": "有効なマイナンバーカードがありません。"})
+        raise ValidationError({"card": _t("有効なマイナンバーカードがありません。")})
     if not signing and not user:
-        raise ValidationError({"signing": "初期化する暗証番号を選択してください。"})
+        raise ValidationError({"signing": _t("初期化する暗証番号を選択してください。")})
     current = valid_certificates(card)
     errors = {}
     if signing and Certificate.Kind.SIGNING not in current:
-        errors["signing"] = "有効な署名用電子証明書がないため初期化できません（新規発行になります）。"
+        errors["signing"] = _t("有効な署名用電子証明書がないため初期化できません（新規発行になります）。")
     if user and Certificate.Kind.USER not in current:
-        errors["user"] = "有効な利用者証明用電子証明書がないため初期化できません（新規発行になります）。"
+        errors["user"] = _t("有効な利用者証明用電子証明書がないため初期化できません（新規発行になります）。")
     if errors:
         raise ValidationError(errors)
 
@@ -377,7 +378,7 @@ def card_reissue(
     on = _local_date(at)
     _check_card_issue_date(resident, issued_on, at)
     if old_card_status not in (Card.Status.LOST, Card.Status.RETURNED, Card.Status.REVOKED):
-        raise ValidationError({"old_card_status": "旧カードの扱いを選択してください（紛失・返納・廃止）。"})
+        raise ValidationError({"old_card_status": _t("旧カードの扱いを選択してください（紛失・返納・廃止）。")})
     plan = issuance_plan(
         resident=resident,
         signing=signing,

@@ -25,7 +25,7 @@ from residents import charset, glyphs
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import submissions
+from . import offers, submissions
 from .workflow_base import Preview, Workflow, _cert_line, _current, _d
 
 MOVE_IN_SLUG = "move-in"
@@ -70,7 +70,11 @@ class CardValidityWorkflow(Workflow):
     )
 
     def available(self, resident, card, valid):
-        return resident.is_registered and services.card_validity_new_expiry(resident, card) is not None
+        if not resident.is_registered:
+            return offers.refused(offers.MSG_NOT_REGISTERED)
+        if card is None or services.card_validity_new_expiry(resident, card) is None:
+            return offers.refused(_t("有効期間の変更が必要なカードはありません（在留期間の更新後に行います）。"))
+        return offers.OK
 
     def preview(self, request, form, resident, application):
         card, valid = _current(resident)

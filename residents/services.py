@@ -170,3 +170,63 @@ def substitution_save(*, actor, reason: str, original: str, substitute: str, not
         instance.full_clean()
         save(instance, actor, reason)
     return instance
+
+
+# --- the register feed (INTAKE.md): writes for jpki.services.feed, which orchestrates them -----------------------
+
+
+def register_feed_new(*, actor, reason: str, resident_key: str, on: date, **fields) -> Resident:
+    """A new resident from the register feed (出生・転入), with the feed's 宛名番号 (``resident_key``)."""
+    reason = require_reason(reason)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
+    resident = Resident(resident_key=resident_key, status_changed_on=on, **fields)
+    _clean(resident)
+    with transaction.atomic():
+        save(resident, actor, reason)
+    return resident
+
+
+def register_feed_update(*, resident: Resident, actor, reason: str, on: date | None = None, **changes) -> Resident:
+    """The register feed's snapshot applied to a locked row: the changed fields, and with ``on`` a
+    person who had left (転出・国外転出・職権消除) registered again (転入). Nothing else."""
+    reason = require_reason(reason)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+    with transaction.atomic():
+        current = Resident.objects.select_for_update().get(pk=resident.pk)
+        if on is not None:
+            if current.status == Resident.Status.DECEASED:
+                raise ValidationError({"__all__": "死亡として記録されている方は転入できません。"})
+            current.status = Resident.Status.REGISTERED
+            current.status_changed_on = on
+        elif not current.is_registered:
+            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+        for key, value in changes.items():
+            setattr(current, key, value)
+        _clean(current)
+        save(current, actor, reason)
+    return current
+
+
+def register_feed_bulk_new(*, actor, rows: list[tuple[dict, str]], at: datetime, batch_size: int = 1000) -> list:
+    """Many new residents at once (the feed's initial load): ``rows`` are (fields with
+    ``resident_key`` and ``status_changed_on``, reason). Each row is checked like a single entry
+    (free text, field validation) without a query per row; the database's unique and check
+    constraints guard the rest. One history row per resident, with its own reason."""
+    from simple_history.utils import bulk_create_with_history
+
+    residents = []
+    for fields, reason in rows:
+        resident = Resident(**fields)
+        safety.check_instance_text(resident)
+        safety.check_text(reason, "reason")
+        resident.clean_fields(exclude=list(Resident.SEARCH_FIELDS))
+        resident.fill_search_keys()
+        resident._change_reason = reason
+        residents.append(resident)
+    with transaction.atomic():
+        bulk_create_with_history(residents, Resident, batch_size=batch_size, default_user=actor, default_date=at)
+    return residents

@@ -39,6 +39,12 @@ from .counter import (
 from .expiry import (
     expire_due,
 )
+from .feed import (
+    FEED_USERNAME,
+    FeedResult,
+    feed_import,
+    feed_system_user,
+)
 from .proxy import (
     PROXY_CHECKLIST,
     application_cancel,
@@ -97,4 +103,8 @@ __all__ = [
     "expire_due",
     "office_save",
     "staff_profile_save",
+    "FEED_USERNAME",
+    "FeedResult",
+    "feed_import",
+    "feed_system_user",
 ]

@@ -110,8 +110,8 @@ MAX_LENGTHS = {
 }
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9]{1,15}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_POSTAL_RE = re.compile(r"^(\d{3})-?(\d{4})$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_POSTAL_RE = re.compile(r"^([0-9]{3})-?([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def _row_event(line: int, row: dict[str, str], today: date) -> tuple[FeedEvent |
     return FeedEvent(line, event_id, kind, effective_on, key, snapshot, row["alias_kana"]), []
 
 
-def character_notes(event: FeedEvent) -> list[dict]:
+def character_notes(event: FeedEvent, table: dict[str, str] | None = None) -> list[dict]:
     """Characters of the name, 通称 and address that a certificate cannot hold (with the proposed
     代替文字, ``None`` when kana is needed) and characters no letter font has. Never a refusal."""
     notes = []
@@ -303,7 +303,10 @@ def character_notes(event: FeedEvent) -> list[dict]:
     for label, text in texts:
         if not text:
             continue
-        unsupported = charset.check_text(text)
+        if charset.is_supported(text):
+            unsupported = []
+        else:
+            unsupported = charset.check_text(text, table=table if table is not None else charset.substitution_table())
         try:
             unprintable = glyphs.unprintable_characters(text)
         except glyphs.LetterFontMissing:
@@ -326,7 +329,8 @@ def character_notes(event: FeedEvent) -> list[dict]:
 
 
 def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = None) -> ParsedFeed:
-    """Read and check a feed file (bytes) into events and refusals. Reads nothing from the database."""
+    """Read and check a feed file (bytes) into events and refusals. Reads from the database only the
+    substitution table (代替文字), once, when a name or address needs it."""
     today = today or timezone.localdate()
     parsed = ParsedFeed(sha256=sha256_of(data))
     text, problem = _decode(data, encoding)
@@ -348,6 +352,7 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
         return parsed
     names = [h.strip() for h in header]
     seen: dict[str, int] = {}
+    table: dict[str, str] | None = None  # the substitution table, read once when first needed
     next_line = reader.line_num + 1
     while True:
         line = next_line
@@ -383,7 +388,12 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
             continue
         seen[event.event_id] = line
         parsed.events.append(event)
-        parsed.characters.extend(character_notes(event))
+        if table is None and not all(
+            charset.is_supported(event.snapshot[n])
+            for n in ("name", "alias_name", "address_town", "address_block", "address_building")
+        ):
+            table = charset.substitution_table()
+        parsed.characters.extend(character_notes(event, table))
     if parsed.rows == 0 and not parsed.refusals:
         parsed.refusals.append(Refusal(1, "異動のデータ行がありません。"))
     return parsed

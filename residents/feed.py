@@ -109,6 +109,8 @@ MAX_LENGTHS = {
     "status_of_residence": 40,
 }
 
+# Characters no column should hold (controls, surrogates): a quick scan before safety's full check.
+_SUSPECT_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _KEY_RE = re.compile(r"^[A-Za-z0-9]{1,15}$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _POSTAL_RE = re.compile(r"^([0-9]{3})-?([0-9]{4})$")
@@ -215,7 +217,7 @@ def _row_event(line: int, row: dict[str, str], today: date) -> tuple[FeedEvent |
         if "\n" in value or "\r" in value:
             errors.append(f"{column} に改行が含まれています。")
             continue
-        problem = safety.text_problem(value)
+        problem = safety.text_problem(value) if _SUSPECT_RE.search(value) else None
         if problem:
             errors.append(f"{column}: {problem}")
         if column in MAX_LENGTHS and len(value) > MAX_LENGTHS[column]:

@@ -6,10 +6,11 @@ these inside its own transaction and then applies them (arrows only point down).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import safety
@@ -174,6 +175,13 @@ def substitution_save(*, actor, reason: str, original: str, substitute: str, not
 
 # --- the register feed (INTAKE.md): writes for jpki.services.feed, which orchestrates them -----------------------
 
+_POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
+_CHAR_LIMITS = tuple(
+    (f.attname, f.max_length)
+    for f in Resident._meta.concrete_fields
+    if isinstance(f, models.CharField) and f.max_length and f.name not in Resident.SEARCH_FIELDS
+)
+
 
 def register_feed_new(*, actor, reason: str, resident_key: str, on: date, **fields) -> Resident:
     """A new resident from the register feed (出生・転入), with the feed's 宛名番号 (``resident_key``)."""
@@ -188,15 +196,39 @@ def register_feed_new(*, actor, reason: str, resident_key: str, on: date, **fiel
     return resident
 
 
-def register_feed_update(*, resident: Resident, actor, reason: str, on: date | None = None, **changes) -> Resident:
-    """The register feed's snapshot applied to a locked row: the changed fields, and with ``on`` a
-    person who had left (転出・国外転出・職権消除) registered again (転入). Nothing else."""
+def _check_fields(resident: Resident) -> None:
+    """Field validation without a query (lengths, choices, the postal code's form, no future
+    birth date) for the feed's writes, whose rows ``residents.feed`` has checked already; the
+    database's unique and check constraints guard the rest."""
+    errors: dict[str, list[str]] = {}
+    for name, limit in _CHAR_LIMITS:
+        value = getattr(resident, name)
+        if isinstance(value, str) and len(value) > limit:
+            errors.setdefault(name, []).append(f"{limit}文字以内で入力してください。")
+    if resident.sex not in Resident.Sex.values:
+        errors.setdefault("sex", []).append("性別を選択してください。")
+    if not _POSTAL.match(resident.postal_code or ""):
+        errors.setdefault("postal_code", []).append("郵便番号は 564-8550 の形式で入力してください。")
+    if not resident.name or not isinstance(resident.birth_date, date):
+        errors.setdefault("__all__", []).append("氏名と生年月日は必須です。")
+    elif resident.birth_date > timezone.localdate():
+        errors.setdefault("birth_date", []).append("生年月日が未来の日付になっています。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def register_feed_update(
+    *, resident: Resident, actor, reason: str, on: date | None = None, locked: bool = False, **changes
+) -> Resident:
+    """The register feed's snapshot applied to a row: the changed fields, and with ``on`` a person
+    who had left (転出・国外転出・職権消除) registered again (転入). Nothing else. ``locked``: the
+    caller holds this row's lock in its transaction and ``resident`` is that row (no second read)."""
     reason = require_reason(reason)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
     with transaction.atomic():
-        current = Resident.objects.select_for_update().get(pk=resident.pk)
+        current = resident if locked else Resident.objects.select_for_update().get(pk=resident.pk)
         if on is not None:
             if current.status == Resident.Status.DECEASED:
                 raise ValidationError({"__all__": "死亡として記録されている方は転入できません。"})
@@ -206,7 +238,8 @@ def register_feed_update(*, resident: Resident, actor, reason: str, on: date | N
             raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
         for key, value in changes.items():
             setattr(current, key, value)
-        _clean(current)
+        safety.check_instance_text(current)
+        _check_fields(current)
         save(current, actor, reason)
     return current
 
@@ -223,7 +256,7 @@ def register_feed_bulk_new(*, actor, rows: list[tuple[dict, str]], at: datetime,
         resident = Resident(**fields)
         safety.check_instance_text(resident)
         safety.check_text(reason, "reason")
-        resident.clean_fields(exclude=list(Resident.SEARCH_FIELDS))
+        _check_fields(resident)
         resident.fill_search_keys()
         resident._change_reason = reason
         residents.append(resident)

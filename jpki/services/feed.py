@@ -33,6 +33,7 @@ from .base import REASON_BASIC_INFO_CHANGE, REASON_DEPARTURE
 from .register import resident_record_departure, revoke_signing_for_basic_info_change
 
 FEED_USERNAME = "register-feed"
+BULK_CHUNK = 5000  # new residents written per bulk insert
 REPORT_LIMIT = 2000  # entries per list kept in FeedRun.report (the command prints them all)
 _ENDS_CARD = (Resident.Status.DECEASED, Resident.Status.MOVED_ABROAD, Resident.Status.REMOVED)
 
@@ -211,7 +212,7 @@ def feed_import(
             planned, refusals = reader.check_against_register(pending, registered)
             if refusals:
                 raise _Refused(refusals, planned, registered)
-            revocations, residents = _apply(planned, registered, parsed.sha256, feed_user, at, progress)
+            revocations, resident_ids = _apply(planned, registered, parsed.sha256, feed_user, at, progress)
             report = _report(parsed, planned, [], revocations, skipped)
             run = _record_run(**common, dry_run=False, outcome=FeedRun.Outcome.APPLIED, report=report, rows_refused=0)
             AppliedFeedEvent.objects.bulk_create(
@@ -221,7 +222,7 @@ def feed_import(
                         run=run,
                         line=s.event.line,
                         kind=s.event.kind,
-                        resident=residents.get(s.event.resident_key),
+                        resident_id=resident_ids.get(s.event.resident_key),
                     )
                     for s in planned
                 ],
@@ -252,82 +253,87 @@ class _Refused(Exception):
         self.refusals, self.planned, self.registered = refusals, planned, registered
 
 
-def _apply(planned, registered, sha256, actor, at, progress) -> tuple[list[dict], dict[str, Resident]]:
+def _apply(planned, registered, sha256, actor, at, progress) -> tuple[list[dict], dict[str, int]]:
     """Write every planned event (inside the caller's transaction). New persons with a single event
-    go in bulk; everything else through the services one event at a time, per person in order."""
-    residents = dict(registered)
+    go in bulk; everything else through the services one event at a time, per person in order.
+    Returns the revocations and the resident id of every key."""
+    ids = {key: resident.pk for key, resident in registered.items()}
     per_person = Counter(s.event.resident_key for s in planned)
     bulk = [s for s in planned if s.action == "create" and per_person[s.event.resident_key] == 1]
-    if bulk:
+    for start in range(0, len(bulk), BULK_CHUNK):
+        chunk = bulk[start : start + BULK_CHUNK]
         rows = [
             (
                 {**s.event.snapshot, "resident_key": s.event.resident_key, "status_changed_on": s.event.effective_on},
                 _reason(sha256, s.event),
             )
-            for s in bulk
+            for s in chunk
         ]
-        for start in range(0, len(rows), 5000):
-            created = _step(
-                bulk[start], register.register_feed_bulk_new, actor=actor, rows=rows[start : start + 5000], at=at
-            )
-            for resident in created:
-                residents[resident.resident_key] = resident
-            if progress:
-                progress(len(created))
+        created = _step(chunk[0], register.register_feed_bulk_new, actor=actor, rows=rows, at=at)
+        ids.update((resident.resident_key, resident.pk) for resident in created)
+        if progress:
+            progress(len(created))
     revocations: list[dict] = []
     bulk_ids = {id(s) for s in bulk}
     for step in planned:
         if id(step) in bulk_ids:
             continue
-        event = step.event
-        reason = _reason(sha256, event)
-        resident = residents.get(event.resident_key)
-        values = {name: event.snapshot[name] for name in step.changes}
-        revoked: list[Certificate] = []
-        if step.action == "create":
-            resident = _step(
-                step,
-                register.register_feed_new,
-                actor=actor,
-                reason=reason,
-                resident_key=event.resident_key,
-                on=event.effective_on,
-                **event.snapshot,
-            )
-        elif step.action == "return":
-            resident = _step(
-                step,
-                register.register_feed_update,
-                resident=resident,
-                actor=actor,
-                reason=reason,
-                on=event.effective_on,
-                **values,
-            )
-        elif step.action in ("match", "update", "stay") and values:
-            resident = _step(
-                step, register.register_feed_update, resident=resident, actor=actor, reason=reason, **values
-            )
-            if step.revokes_signing:
-                revoked = revoke_signing_for_basic_info_change(resident=resident, at=at, actor=actor, reason=reason)
-        elif step.action == "depart":
-            revoked = _step(
-                step,
-                resident_record_departure,
-                resident=resident,
-                status=step.departure_status,
-                on=event.effective_on,
-                actor=actor,
-                reason=reason,
-                at=at,
-            )
-            resident = Resident.objects.get(pk=resident.pk)
-        residents[event.resident_key] = resident
+        resident, revoked = _apply_one(step, registered, sha256, actor, at)
+        registered[step.event.resident_key] = resident
+        ids[step.event.resident_key] = resident.pk
         for cert in revoked:
-            revocations.append(_revocation_entry(cert, resident, event, cert.revocation_reason))
+            revocations.append(_revocation_entry(cert, resident, step.event, cert.revocation_reason))
         if progress:
             progress(1)
-    return revocations, residents
+    return revocations, ids
+
+
+def _apply_one(step, registered, sha256, actor, at) -> tuple[Resident, list[Certificate]]:
+    """One event through the register's service and the certificate consequences."""
+    event = step.event
+    reason = _reason(sha256, event)
+    resident = registered.get(event.resident_key)
+    values = {name: event.snapshot[name] for name in step.changes}
+    revoked: list[Certificate] = []
+    if step.action == "create":
+        resident = _step(
+            step,
+            register.register_feed_new,
+            actor=actor,
+            reason=reason,
+            resident_key=event.resident_key,
+            on=event.effective_on,
+            **event.snapshot,
+        )
+    elif step.action == "return":
+        resident = _step(
+            step,
+            register.register_feed_update,
+            resident=resident,
+            actor=actor,
+            reason=reason,
+            on=event.effective_on,
+            locked=True,
+            **values,
+        )
+    elif step.action in ("match", "update", "stay") and values:
+        resident = _step(
+            step, register.register_feed_update, resident=resident, actor=actor, reason=reason, locked=True, **values
+        )
+        if step.revokes_signing:
+            revoked = revoke_signing_for_basic_info_change(resident=resident, at=at, actor=actor, reason=reason)
+    elif step.action == "depart":
+        revoked = _step(
+            step,
+            resident_record_departure,
+            resident=resident,
+            status=step.departure_status,
+            on=event.effective_on,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
+    return resident, revoked
 
 
 def _step(step, service, **kwargs):

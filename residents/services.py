@@ -263,3 +263,43 @@ def register_feed_bulk_new(*, actor, rows: list[tuple[dict, str]], at: datetime,
     with transaction.atomic():
         bulk_create_with_history(residents, Resident, batch_size=batch_size, default_user=actor, default_date=at)
     return residents
+
+
+def register_feed_bulk_change(*, actor, rows: list[tuple[Resident, dict, str]], at: datetime, batch_size: int = 500):
+    """Many of the feed's changes at once: ``rows`` are (a row the caller locked in its transaction,
+    the changes, the reason). A change may be a departure (``status`` one of the departure statuses
+    and ``status_changed_on``). Each row is checked as in :func:`register_feed_update` and gets its
+    own history row with its own reason. Returns the rows."""
+    from simple_history.utils import bulk_update_with_history
+
+    allowed = set(EDITABLE_FIELDS) | {"status", "status_changed_on"}
+    fields: set[str] = {"updated_at", *Resident.SEARCH_FIELDS}
+    residents = []
+    for resident, changes, reason in rows:
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+        if not resident.is_registered:
+            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+        if "status" in changes:
+            on = changes.get("status_changed_on")
+            if changes["status"] not in DEPARTURE_STATUSES or not isinstance(on, date):
+                raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
+            if on > timezone.localdate(at) or on < resident.birth_date:
+                raise ValidationError({"on": "異動日が正しくありません。"})
+        for key, value in changes.items():
+            setattr(resident, key, value)
+        safety.check_instance_text(resident)
+        safety.check_text(reason, "reason")
+        _check_fields(resident)
+        resident.fill_search_keys()
+        resident.updated_at = at
+        resident._change_reason = require_reason(reason)
+        fields.update(changes)
+        residents.append(resident)
+    if residents:
+        with transaction.atomic():
+            bulk_update_with_history(
+                residents, Resident, fields=sorted(fields), batch_size=batch_size, default_user=actor, default_date=at
+            )
+    return residents

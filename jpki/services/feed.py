@@ -19,8 +19,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
-from jpki.models import AppliedFeedEvent, Certificate, FeedRun
+from jpki.models import AppliedFeedEvent, Card, Certificate, FeedRun
 from residents import feed as reader
 from residents import safety
 from residents import services as register
@@ -33,7 +34,8 @@ from .base import REASON_BASIC_INFO_CHANGE, REASON_DEPARTURE
 from .register import resident_record_departure, revoke_signing_for_basic_info_change
 
 FEED_USERNAME = "register-feed"
-BULK_CHUNK = 5000  # new residents written per bulk insert
+BULK_CHUNK = 5000  # residents written per bulk insert or update
+BULK_ACTIONS = ("update", "stay", "depart")
 REPORT_LIMIT = 2000  # entries per list kept in FeedRun.report (the command prints them all)
 _ENDS_CARD = (Resident.Status.DECEASED, Resident.Status.MOVED_ABROAD, Resident.Status.REMOVED)
 
@@ -274,7 +276,13 @@ def _apply(planned, registered, sha256, actor, at, progress) -> tuple[list[dict]
         if progress:
             progress(len(created))
     revocations: list[dict] = []
-    bulk_ids = {id(s) for s in bulk}
+    changes = [s for s in planned if s.action in BULK_ACTIONS and per_person[s.event.resident_key] == 1]
+    for start in range(0, len(changes), BULK_CHUNK):
+        chunk = changes[start : start + BULK_CHUNK]
+        revocations.extend(_bulk_changes(chunk, registered, sha256, actor, at))
+        if progress:
+            progress(len(chunk))
+    bulk_ids = {id(s) for s in bulk} | {id(s) for s in changes}
     for step in planned:
         if id(step) in bulk_ids:
             continue
@@ -286,6 +294,67 @@ def _apply(planned, registered, sha256, actor, at, progress) -> tuple[list[dict]
         if progress:
             progress(1)
     return revocations, ids
+
+
+def _bulk_changes(steps, registered, sha256, actor, at) -> list[dict]:
+    """Changes and departures of persons with one event in the file, in bulk: the register rows
+    (``residents.services.register_feed_bulk_change``), then the consequences exactly as
+    ``revoke_signing_for_basic_info_change`` and ``end_certificates_for_departure`` do them, each
+    history row with its event's reason."""
+    rows = []
+    by_resident: dict[int, reader.PlannedEvent] = {}
+    reasons: dict[int, str] = {}
+    for step in steps:
+        event = step.event
+        resident = registered[event.resident_key]
+        if step.action == "depart":
+            values = {"status": step.departure_status, "status_changed_on": event.effective_on}
+        else:
+            values = {name: event.snapshot[name] for name in step.changes}
+        reasons[resident.pk] = _reason(sha256, event)
+        rows.append((resident, values, reasons[resident.pk]))
+        if step.revokes_signing or step.action == "depart":
+            by_resident[resident.pk] = step
+    _step(steps[0], register.register_feed_bulk_change, actor=actor, rows=rows, at=at)
+    ids = sorted(by_resident)
+    certs = list(
+        Certificate.objects.select_for_update()
+        .filter(card__resident_id__in=ids, status=Certificate.Status.VALID)
+        .select_related("card")
+        .order_by("pk")
+    )
+    revoked, entries = [], []
+    for cert in certs:
+        step = by_resident[cert.card.resident_id]
+        if step.action == "depart":
+            if cert.kind != Certificate.Kind.SIGNING and step.departure_status not in _ENDS_CARD:
+                continue
+            text = REASON_DEPARTURE.get(step.departure_status, "住民登録の消除")
+        elif cert.kind == Certificate.Kind.SIGNING:
+            text = REASON_BASIC_INFO_CHANGE
+        else:
+            continue
+        cert.status = Certificate.Status.REVOKED
+        cert.revoked_at = at
+        cert.revocation_reason = text[:200]
+        cert._change_reason = reasons[cert.card.resident_id]
+        revoked.append(cert)
+        entries.append(_revocation_entry(cert, registered[step.event.resident_key], step.event, text))
+    fields = ["status", "revoked_at", "revocation_reason"]
+    bulk_update_with_history(revoked, Certificate, fields=fields, batch_size=500, default_user=actor, default_date=at)
+    ending = sorted(pk for pk, s in by_resident.items() if s.action == "depart" and s.departure_status in _ENDS_CARD)
+    cards = list(
+        Card.objects.select_for_update()
+        .filter(resident_id__in=ending, status__in=[Card.Status.ACTIVE, Card.Status.SUSPENDED])
+        .order_by("pk")
+    )
+    for card in cards:
+        card.status = Card.Status.REVOKED
+        card.status_changed_at = at
+        card._change_reason = reasons[card.resident_id]
+    fields = ["status", "status_changed_at"]
+    bulk_update_with_history(cards, Card, fields=fields, batch_size=500, default_user=actor, default_date=at)
+    return entries
 
 
 def _apply_one(step, registered, sha256, actor, at) -> tuple[Resident, list[Certificate]]:

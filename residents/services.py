@@ -273,7 +273,7 @@ def register_feed_bulk_change(*, actor, rows: list[tuple[Resident, dict, str]], 
     from simple_history.utils import bulk_update_with_history
 
     allowed = set(EDITABLE_FIELDS) | {"status", "status_changed_on"}
-    fields: set[str] = {"updated_at", *Resident.SEARCH_FIELDS}
+    groups: dict[frozenset, list[Resident]] = {}  # rows by the columns they change: smaller UPDATEs
     residents = []
     for resident, changes, reason in rows:
         unknown = set(changes) - allowed
@@ -292,14 +292,17 @@ def register_feed_bulk_change(*, actor, rows: list[tuple[Resident, dict, str]], 
         safety.check_instance_text(resident)
         safety.check_text(reason, "reason")
         _check_fields(resident)
-        resident.fill_search_keys()
+        columns = {"updated_at", *changes}
+        if {"name", "name_kana"} & set(changes):
+            resident.fill_search_keys()
+            columns.update(Resident.SEARCH_FIELDS)
         resident.updated_at = at
         resident._change_reason = require_reason(reason)
-        fields.update(changes)
+        groups.setdefault(frozenset(columns), []).append(resident)
         residents.append(resident)
-    if residents:
-        with transaction.atomic():
+    with transaction.atomic():
+        for columns, group in groups.items():
             bulk_update_with_history(
-                residents, Resident, fields=sorted(fields), batch_size=batch_size, default_user=actor, default_date=at
+                group, Resident, fields=sorted(columns), batch_size=batch_size, default_user=actor, default_date=at
             )
     return residents

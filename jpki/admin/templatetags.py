@@ -15,6 +15,7 @@ def counter_dashboard(context):
     if request is None or not request.user.is_active or not request.user.is_staff:
         return None
     from jpki.admin.dashboard import dashboard
+    from jpki.admin.feed import can_run_feed as feed_allowed
 
     data = dashboard()
     shown = [p.application.resident_id for p in (*data["awaiting"], *data["returned"])]
@@ -22,6 +23,7 @@ def counter_dashboard(context):
     if shown:  # the panels list residents by name: in the read log
         record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
+    data["can_feed"] = feed_allowed(request.user)
     data["search_url"] = reverse("admin:residents_resident_changelist")
     return data
 

@@ -376,19 +376,14 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
             continue
         row = {name: value.strip() for name, value in zip(names, values, strict=True)}
         event, errors = _row_event(line, row, today)
+        event_id = row["event_id"]
+        if event_id and event_id in seen:  # a duplicate of any earlier row, refused or not
+            errors.append(f"event_id「{event_id}」が {seen[event_id]} 行目と重複しています。")
+        elif event_id:
+            seen[event_id] = line
         if errors:
-            parsed.refusals.append(Refusal(line, " ".join(errors), row.get("event_id", "")[:40]))
+            parsed.refusals.append(Refusal(line, " ".join(errors), event_id[:40]))
             continue
-        if event.event_id in seen:
-            parsed.refusals.append(
-                Refusal(
-                    line,
-                    f"event_id「{event.event_id}」が {seen[event.event_id]} 行目と重複しています。",
-                    event.event_id,
-                )
-            )
-            continue
-        seen[event.event_id] = line
         parsed.events.append(event)
         if table is None and not all(
             charset.is_supported(event.snapshot[n])

@@ -124,10 +124,10 @@ def test_dashboard_links_supervisors_to_the_feed(supervisor_client, clerk_client
     assert 'id="jpki-feed-link"' not in clerk_client.get(reverse("admin:index")).content.decode()
 
 
-def test_run_list_query_count(supervisor_client, mover, django_assert_max_num_queries):
+def test_run_list_query_count(supervisor_client, mover, django_assert_num_queries):
     upload(supervisor_client, MOVE)
     upload(supervisor_client, MOVE, UNKNOWN)
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(10):
         response = supervisor_client.get(reverse("admin:jpki_feedrun_changelist"))
     html = response.content.decode()
     assert response.status_code == 200 and "feed.csv" in html and 'id="jpki-feed-upload-link"' in html

@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from jpki.models import AppliedFeedEvent, Card, Certificate, FeedRun
@@ -316,3 +317,36 @@ def test_command_exit_status_and_summary(tmp_path, handwritten_register, capsys)
         call_command("import_register", str(bad), "--no-progress")
     assert exc.value.code == 1
     assert "2行目: 宛名番号 NOBODY2" in capsys.readouterr().out
+
+
+def test_counter_procedure_on_a_record_the_feed_changed_is_refused(clerk):
+    from jpki import services
+    from jpki.services.base import MSG_RESIDENT_CHANGED
+
+    resident = ResidentFactory(resident_key="K5")
+    services.card_issue(resident=resident, actor=clerk, reason="カード交付", issued_on=dt.date(2024, 6, 10))
+    shown = Resident.objects.get(pk=resident.pk)  # what the clerk's confirm page read
+    run(feed(row("E1", "move_within", "K5", address_block="7番7号")))
+    with pytest.raises(ValidationError) as exc:
+        services.certificates_issue(
+            resident=shown,
+            actor=clerk,
+            reason="新規発行",
+            signing=True,
+            user=True,
+            at=at(2026, 11, 25, 10, 5),
+            documents=[services.DocumentShown("resident", "mynumber_card", "吹田市長", "0000 0000 0001")],
+        )
+    assert exc.value.messages == [MSG_RESIDENT_CHANGED]
+    assert not Certificate.objects.filter(card__resident=resident).exists()
+    shown.refresh_from_db()  # reopened: the procedure goes through on the current record
+    services.certificates_issue(
+        resident=shown,
+        actor=clerk,
+        reason="新規発行",
+        signing=True,
+        user=True,
+        at=at(2026, 11, 25, 10, 5),
+        documents=[services.DocumentShown("resident", "mynumber_card", "吹田市長", "0000 0000 0001")],
+    )
+    assert Certificate.objects.filter(card__resident=resident, status="valid").count() == 2

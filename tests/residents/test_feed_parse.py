@@ -179,3 +179,9 @@ def test_characters_for_substitutes_and_fonts_are_listed_not_refused():
     note = parsed.characters[0]
     assert note["field"] == "氏名" and note["line"] == 2
     assert [(s["char"], s["substitute"]) for s in note["substitutes"]] == [("髙", "高"), ("𠮷", "吉")]
+
+
+def test_duplicate_of_a_refused_row_is_refused_too():
+    parsed = parse(line(sex="9"), line(resident_key="K2"))
+    assert [r.line for r in parsed.refusals] == [2, 3]
+    assert "2 行目と重複" in parsed.refusals[1].reason

@@ -315,6 +315,7 @@ class ProxyAuthorization(models.Model):
         REPLY_RECEIVED = "reply_received", _("回答書受理")
         RETURNED = "returned", _("照会書返戻")
         VISIT2 = "visit2", _("2回目来庁・発行済")
+        WITHDRAWN = "withdrawn", _("取下げ")
 
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="proxy", verbose_name=_("申請")

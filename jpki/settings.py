@@ -204,6 +204,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # rendered again from its page: far above the measured speed, so a busy worker is not taken for a dead one.
 LETTER_BATCH_TIMEOUT_SECONDS = env.float("LETTER_BATCH_TIMEOUT_SECONDS", default=60.0)
 LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS = env.float("LETTER_BATCH_TIMEOUT_PER_LETTER_SECONDS", default=0.2)
+# Worker processes that lay out a large batch's letters (letters.engine); unset: the CPUs, at most 4.
+LETTER_RENDER_PROCESSES = env.int("LETTER_RENDER_PROCESSES", default=None)
 
 # --- history ----------------------------------------------------------------------------------
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -220,8 +222,15 @@ OFFICE_PHONE = env.str("OFFICE_PHONE", default="06-6384-1231")
 OFFICE_PHONE_EXTENSIONS = env.str("OFFICE_PHONE_EXTENSIONS", default="内線2275・2276")
 # Days after which a proxy inquiry letter without reply is highlighted (not published: a setting).
 PROXY_REPLY_DEADLINE_DAYS = env.int("PROXY_REPLY_DEADLINE_DAYS", default=14)
-# Window of the 長形3号 envelope on the A4 sheet folded in three, in mm: (left, top, width, height).
-LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[23.0, 12.0, 90.0, 45.0]))
+# The letter area always visible through the envelope window (left, top, width, height mm): README "Mail-safety".
+LETTER_WINDOW_MM = tuple(env.list("LETTER_WINDOW_MM", cast=float, default=[25.0, 16.0, 86.0, 39.0]))
+LETTER_DOCUMENT_NUMBER = env.str("LETTER_DOCUMENT_NUMBER", default="")  # 文書番号 on the inquiry letter, optional
+LETTER_SEAL_OMITTED = env.bool("LETTER_SEAL_OMITTED", default=False)  # print 「公印省略」 under the mayor's name
+# Postage on the mailing list (差出票), in yen: the base postage of one letter (定形郵便 up to 25 g)
+# and the fee each mail class adds (簡易書留, 特定記録). Japan Post's rates from October 2024.
+MAIL_POSTAGE_BASE = env.int("MAIL_POSTAGE_BASE", default=110)
+MAIL_FEE_SIMPLE_REGISTERED = env.int("MAIL_FEE_SIMPLE_REGISTERED", default=350)
+MAIL_FEE_RECORDED = env.int("MAIL_FEE_RECORDED", default=210)
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -19,10 +19,14 @@ history user and reason and is text-checked (:mod:`residents.recording`).
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +44,8 @@ from residents.safety import redact_individual_numbers
 
 from . import render
 from .models import Letter, LetterAccess, MailingBatch
+
+logger = logging.getLogger(__name__)
 
 MSG_BATCH_DONE = "この差出は既に印刷されています。保存されたPDFをダウンロードしてください。"
 MSG_BATCH_BUSY = "この差出は印刷の処理中です。終わるまでお待ちください（画面は自動で更新されます）。"
@@ -72,6 +78,45 @@ def _render_deadline_seconds(letter_count: int) -> float:
     return float(base) + float(per_letter) * letter_count
 
 
+def _progress_path(batch_id: int) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "progress" / f"batch-{int(batch_id)}.json"
+
+
+def _progress_write(batch_id: int, token: str, done: int, total: int) -> None:
+    """How far the rendering of a batch has come, for the screen: a small file beside the PDFs (counts
+    only, no personal data), written whole (rename) by whichever process renders. Not a database write:
+    the batch's history is not filled with counters; a failure to write it never stops the rendering."""
+    path = _progress_path(batch_id)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"token": token, "done": done, "total": total}), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        logger.warning("could not record the progress of batch %s", batch_id, exc_info=True)
+
+
+def _progress_read(batch: MailingBatch) -> tuple[int, int] | None:
+    """(letters done, letters) of the batch's current rendering, or None when nothing was recorded."""
+    try:
+        data = json.loads(_progress_path(batch.pk).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("token") != str(batch.render_token):
+        return None  # an earlier attempt's
+    done, total = data.get("done"), data.get("total")
+    if not isinstance(done, int) or not isinstance(total, int) or not 0 <= done <= total:
+        return None
+    return done, total
+
+
+def _progress_clear(batch_id: int) -> None:
+    try:
+        _progress_path(batch_id).unlink(missing_ok=True)
+    except OSError:
+        logger.warning("could not remove the progress file of batch %s", batch_id, exc_info=True)
+
+
 def _task_outcome(task_id) -> str | None:
     """What the task backend says of a rendering task: its status (``TaskResultStatus``), ``"MISSING"``,
     or ``None`` (no task recorded, or a backend that keeps no results)."""
@@ -96,6 +141,13 @@ class BatchStatus:
     attempts: int
     elapsed_seconds: int | None  # since queued (queued) or started (rendering)
     deadline: datetime | None
+    progress: tuple[int, int] | None = None  # (letters laid out, letters) while rendering, when recorded
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress or not self.progress[1]:
+            return None
+        return round(100 * self.progress[0] / self.progress[1])
 
     @property
     def in_progress(self) -> bool:
@@ -131,7 +183,7 @@ def batch_status(
     states = MailingBatch.RenderState
     if letter_count is None:
         letter_count = batch.letters.count()
-    state, detail, deadline, elapsed = batch.render_state, "", None, None
+    state, detail, deadline, elapsed, progress = batch.render_state, "", None, None, None
     if state == states.FAILED:
         detail = batch.render_error
     elif state in (states.QUEUED, states.RENDERING):
@@ -147,6 +199,8 @@ def batch_status(
                 detail = MSG_BATCH_NO_WORKER  # still in the queue: no worker takes it; rendering again would not help
             else:
                 state, detail = "interrupted", MSG_BATCH_INTERRUPTED
+    if state == states.RENDERING:  # still rendering: how far, if the renderer said
+        progress = _progress_read(batch)
     return BatchStatus(
         state=state,
         label=STATE_LABELS[state],
@@ -155,6 +209,7 @@ def batch_status(
         attempts=batch.render_attempts,
         elapsed_seconds=elapsed,
         deadline=deadline,
+        progress=progress,
     )
 
 
@@ -246,7 +301,8 @@ def _render_begin(*, batch_id: int, token: str, actor, reason: str, at: datetime
 
 
 def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> tuple[list, render.RenderedBatch]:
-    """Lay out the batch's letters and its mailing list (差出票) in ONE pass into one PDF. No writes."""
+    """Lay out the batch's letters and its mailing list (差出票) into one PDF (:func:`letters.engine.render_letters`).
+    No writes."""
     from . import services
 
     letters = list(
@@ -262,12 +318,12 @@ def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> t
             letter.rendered_at = at
             letter.rendered_by = actor
         datas.append(services.letter_data(letter))
-        if progress:
-            progress(1)
     mailing = render.mailing_list_html(
         office=batch.office, on=batch.date, number=batch.number, rows=render.mailing_rows(letters), printed_at=at
     )
-    return letters, render.render_letters(datas, extra_fragments=[mailing], title=str(batch))
+    # progress(n): n more letters laid out and written (the engine renders them in chunks, in worker
+    # processes for a large batch: letters.engine)
+    return letters, render.render_letters(datas, extra_fragments=[mailing], title=str(batch), progress=progress)
 
 
 def _render_finish(*, batch_id: int, token: str, actor, reason: str, at: datetime, letters, result) -> bool:
@@ -339,8 +395,18 @@ def mailing_batch_render(
     batch = _render_begin(batch_id=batch_id, token=token, actor=actor, reason=reason, at=at)
     if batch is None:
         return "skipped"
+    total = batch.letters.count()
+    done = [0]
+
+    def advance(letters: int) -> None:
+        done[0] += letters
+        _progress_write(batch_id, token, min(done[0], total), total)
+        if progress:
+            progress(letters)
+
+    _progress_write(batch_id, token, 0, total)
     try:
-        letters, result = _render_pdf(batch, actor=actor, at=at, progress=progress)
+        letters, result = _render_pdf(batch, actor=actor, at=at, progress=advance)
         if not _render_finish(
             batch_id=batch_id, token=token, actor=actor, reason=reason, at=at, letters=letters, result=result
         ):
@@ -348,6 +414,8 @@ def mailing_batch_render(
     except Exception as exc:  # any failure is recorded on the batch and shown on its page
         _render_fail(batch_id=batch_id, token=token, actor=actor, reason=reason, error=_safe_error(exc))
         return "failed"
+    finally:
+        _progress_clear(batch_id)
     return "done"
 
 

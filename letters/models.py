@@ -179,6 +179,9 @@ class Letter(models.Model):
     )
     is_current = models.BooleanField(_("最新版"), default=True)
     reason = models.TextField(_("作成・再印刷の理由"), blank=True)
+    # A re-print of a letter already mailed: a copy (控え) that never becomes the current version; the
+    # mailed version stays the one its mailing record (tracking number, posting) belongs to.
+    reprint_after_mailing = models.BooleanField(_("発送後の再印刷（控え）"), default=False)
 
     rendered_at = models.DateTimeField(_("作成日時"))
     rendered_by = models.ForeignKey(
@@ -323,3 +326,40 @@ class LetterAccess(models.Model):
     def __str__(self):
         target = self.letter.reference if self.letter_id else str(self.batch)
         return f"{self.user} {self.get_action_display()} {target}"
+
+
+def mailing_list_upload_to(instance: MailingListPrint, filename: str) -> str:
+    return f"mailing-lists/{instance.printed_at:%Y/%m/%d}/{filename}"
+
+
+class MailingListPrint(models.Model):
+    """One print of a batch's mailing list (差出票) once its tracking numbers are in. Every print,
+    the first and each re-print, is its own stored PDF with who printed it, when and why."""
+
+    batch = models.ForeignKey(
+        MailingBatch, on_delete=models.PROTECT, related_name="list_prints", verbose_name=_("差出")
+    )
+    version = models.PositiveSmallIntegerField(_("版"))
+    printed_at = models.DateTimeField(_("印刷日時"))
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("印刷者")
+    )
+    reason = models.TextField(_("印刷・再印刷の理由"))
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to=mailing_list_upload_to, max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    page_count = models.PositiveSmallIntegerField(_("ページ数"), default=0)
+    letter_count = models.PositiveIntegerField(_("通数"), default=0)
+    total_fee = models.PositiveIntegerField(_("料金合計（円）"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("差出票の印刷")
+        verbose_name_plural = _("差出票の印刷")
+        ordering = ["batch", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "version"], name="mailinglistprint_batch_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} 差出票 第{self.version}版"

@@ -20,15 +20,30 @@ SAMPLE_ADDRESSES = [
 ]
 
 
-def sample_application(i: int = 0, *, at: datetime, kind: str = "new", applicant_type: str = "proxy"):
-    """An unsaved proxy application for sample letter ``i`` and its (unsaved) certificates."""
+#: The specimens' worst case: a name with 𠮷, 髙 and an IVS (辻 + U+E0100, the one-dot 辻 of IPAmj明朝) and a
+#: 方書 long enough to wrap onto three lines in the envelope window.
+SPECIMEN_NAME = ("髙辻\U000e0100　𠮷子", "タカツジ　ヨシコ")
+SPECIMEN_ADDRESS = (
+    "565-0871",
+    "大阪府吹田市山田丘",
+    "1丁目1番",
+    "グランドメゾン吹田山田丘ステーションフロント・ザ・レジデンス　イーストタワー棟　南ウイング"
+    "　第二期分譲住宅　管理組合事務所気付　３０１２号室",
+)
+
+
+def sample_application(
+    i: int = 0, *, at: datetime, kind: str = "new", applicant_type: str = "proxy", worst: bool = False
+):
+    """An unsaved proxy application for sample letter ``i`` and its (unsaved) certificates (``worst``: the
+    specimens' rare-character name and three-line 方書)."""
     from django.contrib.auth import get_user_model
 
     from jpki.models import Application, Card, Certificate, Office, ProxyAuthorization
     from residents.models import Resident
 
-    name, kana = SAMPLE_NAMES[i % len(SAMPLE_NAMES)]
-    postal, town, block, building = SAMPLE_ADDRESSES[i % len(SAMPLE_ADDRESSES)]
+    name, kana = SPECIMEN_NAME if worst else SAMPLE_NAMES[i % len(SAMPLE_NAMES)]
+    postal, town, block, building = SPECIMEN_ADDRESS if worst else SAMPLE_ADDRESSES[i % len(SAMPLE_ADDRESSES)]
     office = Office(
         code="main", name="本庁 市民課", kind="main", postal_code="564-8550", address="大阪府吹田市泉町1丁目3番40号"
     )

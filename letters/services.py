@@ -161,12 +161,15 @@ def _check_kind(kind: str, application: Application) -> None:
         )
 
 
-def _new_letter(*, kind, application, actor, reason, at, previous: Letter | None = None) -> Letter:
+def _new_letter(
+    *, kind, application, actor, reason, at, previous: Letter | None = None, mailed_copy: bool = False
+) -> Letter:
     for _attempt in range(5):
         if previous is None:
             root, version = _next_root(timezone.localtime(at).year), 1
         else:
-            root, version = previous.reference_root, previous.version + 1
+            root = previous.reference_root
+            version = Letter.objects.filter(reference_root=root).aggregate(m=Max("version"))["m"] + 1
         letter = Letter(
             kind=kind,
             application=application,
@@ -174,7 +177,8 @@ def _new_letter(*, kind, application, actor, reason, at, previous: Letter | None
             version=version,
             reference=reference_for(root, version),
             previous=previous,
-            is_current=True,
+            is_current=not mailed_copy,
+            reprint_after_mailing=mailed_copy,
             reason=reason,
             rendered_at=at,
             rendered_by=actor,
@@ -212,6 +216,7 @@ def letter_create(
         ).exists()
     ):
         raise ValidationError({"kind": "この申請の照会書は既に作成されています。作り直す場合は再印刷してください。"})
+    render.check_letter(kind, application)  # unprintable character, address not fitting the window: refused
     letter = _new_letter(kind=kind, application=application, actor=actor, reason=reason, at=at)
     if render_now:
         _render_and_store(letter, actor=actor, reason=reason)
@@ -236,9 +241,28 @@ def letter_render(*, letter: Letter, actor, reason: str = "帳票の作成") -> 
     return _render_and_store(letter, actor=actor, reason=reason)
 
 
+MSG_ALREADY_MAILED = "この通知はすでに発送済みです"
+
+
+def mailed_warning(letter: Letter) -> str | None:
+    """「この通知はすでに発送済みです」 with the date and tracking number, for a letter already mailed."""
+    if letter.posted_at is None:
+        return None
+    posted = timezone.localtime(letter.posted_at)
+    number = letter.tracking_number_display or "なし"
+    return (
+        f"{MSG_ALREADY_MAILED}（差出日 {posted:%Y-%m-%d}、{letter.get_mail_class_display()}、"
+        f"お問い合わせ番号 {number}）。再印刷したものは控えとして保存され、発送済みの版が最新版のままです。"
+    )
+
+
 @transaction.atomic
 def letter_reprint(*, letter: Letter, actor, reason: str, at: datetime | None = None) -> Letter:
-    """A re-print (再印刷): a new version with the same reference root; the old PDF stays as it was."""
+    """A re-print (再印刷): a new version with the same reference root; the old PDF stays as it was.
+
+    A letter already mailed stays the current version (its mailing record, tracking number and posting
+    belong to it): its re-print is a new version marked ``reprint_after_mailing`` and never current.
+    """
     reason = _require_reason(reason)
     at = _now(at)
     letter = Letter.objects.select_for_update().select_related("application").get(pk=letter.pk)
@@ -250,6 +274,18 @@ def letter_reprint(*, letter: Letter, actor, reason: str, at: datetime | None = 
             raise ValidationError({"letter": "返戻された照会書の申請は終了しています。再印刷できません。"})
         if letter.reply_received_at is not None:
             raise ValidationError({"letter": "回答書を受理済みの照会書は再印刷できません。"})
+    if letter.posted_at is not None:
+        new = _new_letter(
+            kind=letter.kind,
+            application=app,
+            actor=actor,
+            reason=f"発送済みの通知の再印刷（控え）: {reason}",
+            at=at,
+            previous=letter,
+            mailed_copy=True,
+        )
+        _render_and_store(new, actor=actor, reason=reason)
+        return new
     letter.is_current = False
     _save(letter, actor, f"再印刷により差替え: {reason}")
     new = _new_letter(kind=letter.kind, application=app, actor=actor, reason=reason, at=at, previous=letter)
@@ -496,84 +532,13 @@ def mailing_batch_create(
     return batch
 
 
-# --- ledger -------------------------------------------------------------------------------------
+# --- ledger: letters.ledger (re-exported for the callers that know it here) ---------------------
 
-
-def ledger_rows(*, office: Office, start: date, end: date) -> list[dict]:
-    """電子証明書交付記録簿: certificates issued at ``office`` between ``start`` and ``end`` (inclusive)."""
-    from jpki.models import Certificate
-
-    certs = (
-        Certificate.objects.filter(office=office, issued_on__gte=start, issued_on__lte=end)
-        .select_related("card__resident", "application", "application__received_by")
-        .order_by("issued_on", "application_id", "kind", "pk")
-    )
-    rows = []
-    for cert in certs:
-        app = cert.application
-        resident = cert.card.resident
-        rows.append(
-            {
-                "issued_on": cert.issued_on.isoformat(),
-                "application_id": app.pk if app else "",
-                "kind": app.get_kind_display() if app else "",
-                "applicant_type": app.get_applicant_type_display() if app else "",
-                "resident_id": resident.pk,  # for the read log (not a column of the ledger)
-                "name": resident.name,
-                "birth_date": resident.birth_date.isoformat(),
-                "certificate": "署名用" if cert.kind == "signing" else "利用者証明用",
-                "expires_on": cert.expires_on.isoformat(),
-                "fee": app.fee_due if app else 0,
-                "clerk": (app.received_by.get_full_name() or app.received_by.username) if app else "",
-                "status": cert.get_status_display(),
-            }
-        )
-    return rows
-
-
-LEDGER_CSV_HEADER = [
-    "発行日",
-    "申請番号",
-    "申請の種類",
-    "申請者",
-    "氏名",
-    "生年月日",
-    "電子証明書",
-    "有効期限",
-    "手数料",
-    "受付者",
-    "現在の状態",
-]
-LEDGER_CSV_KEYS = [
-    "issued_on",
-    "application_id",
-    "kind",
-    "applicant_type",
-    "name",
-    "birth_date",
-    "certificate",
-    "expires_on",
-    "fee",
-    "clerk",
-    "status",
-]
-
-
-def ledger_csv(rows: list[dict]) -> str:
-    import csv
-    import io
-
-    from jpki.csvexport import csv_row  # no cell a spreadsheet would run as a formula
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LEDGER_CSV_HEADER)
-    for row in rows:
-        writer.writerow(csv_row(row[k] for k in LEDGER_CSV_KEYS))
-    return out.getvalue()
-
+from .ledger import LEDGER_CSV_HEADER, LEDGER_CSV_KEYS, ledger_csv, ledger_rows  # noqa: E402
 
 __all__ = [
+    "LEDGER_CSV_HEADER",
+    "LEDGER_CSV_KEYS",
     "PrintResult",
     "batch_open",
     "find_by_reference",
@@ -584,6 +549,8 @@ __all__ = [
     "letter_record_return",
     "letter_render",
     "letter_reprint",
+    "ledger_csv",
+    "ledger_rows",
     "mailing_batch_create",
     "mailing_batch_print",
     "normalize_reference",

@@ -578,7 +578,162 @@ EN = {
     "反映する": "Apply",
     "別のファイルを取り込む": "Import another file",
     "異動連携の実行一覧": "Register feed runs",
+    # --- the clerk's day (issue 13): withdrawal, slip, defaults, proxy picker ---
+    "再交付するカード（紛失・返納するカード）は本人確認書類になりません。運転免許証など他の書類を確認してください。": (
+        "The card being replaced (lost or returned) is not an identity document. Check another one, "
+        "such as a driving licence."
+    ),
+    "紛失・返納するマイナンバーカードは使えません。運転免許証・パスポートなどで確認します。": (
+        "The lost or returned My Number card cannot be used. Check a driving licence, passport or the like."
+    ),
+    "法定代理人の場合": "If a legal representative applies",
+    "代替文字がない文字を含む場合（かな表記）": "If a character has no substitute (kana)",
+    "取下げの理由（必須・履歴と申請に記録）": "Reason for the withdrawal (required; kept in the history and on the application)",
+    "例: 本人から電話で取下げの申出（代理人の来庁が困難なため）": (
+        "E.g. the resident withdrew by telephone (the proxy cannot come)"
+    ),
+    "暗証番号初期化の申請書": "Password initialization application form",
+    "電子証明書失効申請書": "Certificate revocation application form",
+    "申請の取下げ": "Withdraw the application",
+    "取下げを記録する": "Record the withdrawal",
+    "申請者から取下げの申出があった申請を、発行せずに終了します。送付済みの照会書などの帳票は記録として残ります。": (
+        "Ends an application the applicant withdrew, without issuance. Letters already sent stay on record."
+    ),
+    "失効日": "Revoked on",
+    "有効期限のお知らせを再発行": "Reissue the validity slip",
+    "有効期限のお知らせを印刷": "Print the validity slip",
+    "前回の印刷": "Last printed",
+    "代理人が吹田市の住民の場合": "If the proxy is a resident of the city",
+    "住民から検索": "Search the residents",
+    "カナ・氏名・生年月日（例: スズキ イチロウ S40.1.1）": "Kana, name, date of birth (e.g. スズキ イチロウ S40.1.1)",
+    "住民記録から代理人（%(name)s）の氏名・カナ・住所・生年月日を入力しました。本人との関係を入力してください。": (
+        "The proxy's (%(name)s) name, kana, address and date of birth were filled in from the register. "
+        "Enter the relation to the resident."
+    ),
+    "この人を代理人にする": "Choose as the proxy",
+    "先頭の10件です。生年月日などで絞り込んでください。": "The first 10 only. Narrow down by date of birth, for example.",
+    "該当する住民はいません。市外の方は下の欄に入力してください。": (
+        "No resident found. For someone from outside the city, type the details below."
+    ),
+    # history in Japanese and the resident's timeline (task history)
+    "%(n)s文字目": "character %(n)s",
+    "はい": "Yes",
+    "いいえ": "No",
+    "住民検索": "Resident search",
+    "住民画面": "Resident page",
+    "監査": "Audit",
+    "監査（CSV）": "Audit (CSV)",
+    "住民ごとの経過": "Resident timeline",
+    "住民ごとの経過（PDF）": "Resident timeline (PDF)",
+    "帳票の出力": "Letter output",
+    "この画面は監督者のみが利用できます": "Only supervisors may use this page",
+    "氏名・カナ・生年月日（窓口の検索と同じ）": "Name, kana or date of birth (the same search as at the counter)",
+    "この画面は監督者のみが利用できます。必要な場合は監督者に依頼してください。": (
+        "Only supervisors may use this page. Ask a supervisor if you need it."
+    ),
+    "窓口の状況に戻る": "Back to the counter overview",
+    "すべて表示": "Show all",
+    "PDFで出力": "Download as PDF",
+    "理由・検索条件": "Reason / search terms",
+    "変更内容": "Changes",
+    "件数": "Entries",
+    "出力": "Printed",
+    "これより古い記録は画面で表示してください。": "Older entries are shown on the screen.",
+    "住民の検索結果": "Residents found",
+    "この住民で絞り込む": "Filter by this resident",
+    "該当者が多いため一部のみ表示しています。生年月日を加えて絞り込んでください。": (
+        "Many residents match; only some are shown. Add the date of birth to narrow the search."
+    ),
+    "該当する住民はいません。": "No resident matches.",
+    "%(model)sの一覧": "%(model)s list",
+    "%(model)sの画面": "%(model)s page",
+    "%(model)sの変更履歴": "%(model)s history",
+    "%(model)sの過去の版": "%(model)s past version",
+    # django-simple-history's msgid, used by templates/simple_history/object_history_form.html
+    "View %(verbose_name)s": "View %(verbose_name)s",
+    # lengine: the batch screen's progress
+    "%(total)s通のうち%(done)s通を作成しました。": "%(done)s of %(total)s letters made.",
 }
+
+# --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---
+EN.update(
+    {
+        "発送後の再印刷（控え）": "Reprint after mailing (copy)",
+        "印刷・再印刷の理由": "Reason for the print or reprint",
+        "料金合計（円）": "Total postage (yen)",
+        "差出票の印刷": "Printing of the mailing list",
+        "印刷の理由": "Reason for printing",
+        "再印刷のときは理由を書いてください（例: 郵便局で書き損じたため）。前の版もそのまま保存されます。": (
+            "For a reprint, give the reason (e.g. spoiled at the post office). The previous version stays stored."
+        ),
+        "お問い合わせ番号の入力（差出）": "Tracking numbers entered (posted)",
+        "お問い合わせ番号が1件も入力されていません。": "No tracking number has been entered.",
+        "%(count)d通のお問い合わせ番号と差出を記録しました。": (
+            "Recorded the tracking numbers and the posting of %(count)d letters."
+        ),
+        "お問い合わせ番号の入力": "Enter tracking numbers",
+        "差出票の再印刷": "Reprint of the mailing list",
+        "差出票（第%(version)d版）を印刷しました。": "Printed the mailing list (version %(version)d).",
+        "差出票（郵便局へ提出）": "Mailing list (for the post office)",
+        "期間": "Period",
+        "1日": "One day",
+        "1か月": "One month",
+        "例: 2026-11-25": "e.g. 2026-11-25",
+        "月": "Month",
+        "例: 2026-11": "e.g. 2026-11",
+        "形式": "Format",
+        "月は「2026-11」の形で入力してください。": "Enter the month as 2026-11.",
+        "月は2000-01から今月までで入力してください。": "Enter a month from 2000-01 to this month.",
+        "日は2000-01-01から今日までで入力してください。": "Enter a day from 2000-01-01 to today.",
+        "月を入力してください。": "Enter the month.",
+        "日を入力してください。": "Enter the day.",
+        "電子証明書交付記録簿": "Certificate issuance ledger",
+        "印刷の後: お問い合わせ番号と差出票": "After printing: tracking numbers and the mailing list",
+        "お問い合わせ番号を入力（スキャン）": "Enter tracking numbers (scan)",
+        "差出票を印刷": "Print the mailing list",
+        "差出票の順に、各照会書の封筒に貼ったラベルのお問い合わせ番号を読み取ってください。Enterで次の欄へ進みます。"
+        "読み取った番号はその場で確かめます。最後に「まとめて記録する」を押すと、すべての番号と差出を一度に記録します。": (
+            "In the order of the mailing list, scan the tracking number on each envelope's label. Enter moves to "
+            'the next field. Each number is checked as it is read. Finally press "Record all" to record every '
+            "number and the posting in one step."
+        ),
+        "赤く示した欄を確かめてください。何も記録していません。": "Check the fields marked in red. Nothing was recorded.",
+        "項": "No.",
+        "あて名": "Addressee",
+        "差出記録済": "posting recorded",
+        "まとめて記録する": "Record all",
+        "この差出はまだ印刷されていません。": "This batch has not been printed yet.",
+        "差出票を再印刷する": "Reprint the mailing list",
+        "差出票を印刷する": "Print the mailing list",
+        "印刷した差出票": "Printed mailing lists",
+        "料金合計": "Total postage",
+        "まだ印刷していません。": "Not printed yet.",
+        "差出の状況へ戻る": "Back to the batch",
+        "本日・所属窓口": "Today, your office",
+        "交付記録簿を開く": "Open the ledger",
+        "ページ（封入確認表を含む）": "pages (including the enclosure check list)",
+        "一括印刷PDF（封入確認表付き）をダウンロード": "Download the batch PDF (with the enclosure check list)",
+        "発送済みを確認のうえ、控えとして再印刷する": "I know it was mailed: reprint as a copy",
+        "交付記録簿（窓口・日・月を選ぶ）": "Issuance ledger (choose office, day or month)",
+        "選択した照会書を一括印刷（1つのPDF）": "Print the selected inquiry letters as a batch (one PDF)",
+        "お問い合わせ番号・差出票": "Tracking numbers and mailing list",
+        "差出票": "Mailing list",
+    }
+)
+
+
+# --- foundations of the second round: outside-hours records, the register's person number ---
+EN.update(
+    {
+        "処理日時": "Recorded at",
+        "処理者": "Recorded by",
+        "宛名番号": "Register person number",
+        "住民記録システムの宛名番号（個人番号ではありません）。": (
+            "The person number of the resident-records system (not the individual number)."
+        ),
+        "取扱時間外の処理": "Recorded outside counter hours",
+    }
+)
 
 
 def _unquote(lines: list[str]) -> str:

@@ -128,13 +128,11 @@ def test_an_upward_import_is_named(file, source):
 
 
 def test_no_source_file_is_too_long():
-    """No source file (migrations and tests aside) past ~600 lines; letters/render.py is rewritten in
-    the letters issue."""
+    """No source file (migrations and tests aside) past ~600 lines."""
     long = [
         f"{path.relative_to(ROOT)}: {n} lines"
         for path in source_files()
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 620
-        and path.relative_to(ROOT).as_posix() != "letters/render.py"
     ]
     assert not long, long
 

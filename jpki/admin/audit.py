@@ -101,6 +101,12 @@ class AuditFilterForm(forms.Form):
     change_type = forms.ChoiceField(
         label=_("操作"), required=False, choices=[("", _("すべて"))] + list(CHANGE_TYPES.items())
     )
+    q = forms.CharField(
+        label=_("住民の検索"),
+        required=False,
+        max_length=100,
+        help_text=_("氏名・カナ・生年月日（窓口の検索と同じ）"),
+    )
     resident = forms.IntegerField(
         label=_("住民ID"),
         required=False,
@@ -430,6 +436,28 @@ def decorate(rows):
     return rows
 
 
+RESIDENT_RESULTS = 20
+
+
+def resident_matches(term: str) -> tuple[list, bool]:
+    """Residents found by the counter's own search (name, kana, birth date; ``residents.resident_search``),
+    at most RESIDENT_RESULTS of them in kana order, and whether there were more."""
+    from .residents import resident_search
+
+    if not (term or "").strip():
+        return [], False
+    found = list(
+        resident_search(Resident.objects.all(), term)
+        .order_by("kana_search", "id")
+        .only("id", "name", "name_kana", "birth_date", "address_town", "address_block", "address_building")[
+            : RESIDENT_RESULTS + 1
+        ]
+    )
+    for resident in found:
+        resident.timeline_url = reverse("admin:jpki_timeline", args=[resident.pk])
+    return found[:RESIDENT_RESULTS], len(found) > RESIDENT_RESULTS
+
+
 def audit_view(request, admin_site):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
@@ -447,10 +475,11 @@ def audit_view(request, admin_site):
     else:  # the errors are shown at their fields; an unfiltered list would pass for the filtered one
         rows, has_next = [], False
     decorate(rows)
+    matches, more_matches = resident_matches(cd.get("q", "")) if valid else ([], False)
     record_read(
         request,
         screen=AUDIT_SCREENS[0],
-        residents=[r["resident"].pk for r in rows if r["resident"]],
+        residents=[r["resident"].pk for r in rows if r["resident"]] + [m.pk for m in matches],
         query=request_query(request),
     )
     query = request.GET.copy()
@@ -462,6 +491,9 @@ def audit_view(request, admin_site):
         "title": _("監査（変更履歴と閲覧記録）"),
         "form": form,
         "rows": rows,
+        "matches": matches,
+        "more_matches": more_matches,
+        "searched": bool(cd.get("q")),
         "page": page,
         "has_next": has_next,
         "has_prev": page > 1,

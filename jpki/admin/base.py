@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from jpki.security import is_valid_pk
 
 from .changelists import SafeChangeListMixin
+from .history_format import JapaneseHistoryContextHelper
 from .readlog import ReadLogMixin
 
 
@@ -25,6 +26,10 @@ class SafeHistoryIdsMixin(ReadLogMixin):
         # The record page links to its history only for those who may open it (not a link to a 403).
         context["may_view_history"] = self.has_view_history_permission(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # The diff column in the domain's words: field names, choice labels, dates, 「3文字目」, はい/いいえ.
+        return JapaneseHistoryContextHelper(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         if not is_valid_pk(self.model, unquote(object_id)):

@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from letters import batches
 from letters.models import Letter, MailingBatch
 
+from . import tracking
 from .base import SafeChangeListMixin, SafeHistoryIdsMixin
 from .letters import ReasonForm
 
@@ -98,6 +99,7 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
         "page_count",
         "note",
         "pdf_link",
+        "mailing_links",
     )
     exclude = ("pdf", "render_state")
     inlines = [LetterInline]
@@ -131,15 +133,43 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
     def pdf_link(self, obj):
         if not obj.pdf or obj.render_state != MailingBatch.RenderState.DONE:
             return "—"
-        return format_html('<a href="{}">差出票付きPDF</a>', reverse("letters:batch_download", args=[obj.pk]))
+        return format_html('<a href="{}">一括印刷PDF</a>', reverse("letters:batch_download", args=[obj.pk]))
+
+    @admin.display(description=_("お問い合わせ番号・差出票"))
+    def mailing_links(self, obj):
+        if obj.render_state != MailingBatch.RenderState.DONE:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse("admin:letters_mailingbatch_tracking", args=[obj.pk]),
+            _("お問い合わせ番号を入力（スキャン）"),
+            reverse("admin:letters_mailingbatch_list", args=[obj.pk]),
+            _("差出票"),
+        )
 
     # --- the batch's rendering: progress, result, 「再度印刷する」 ---
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/status/", wrap(self.status_view), name="letters_mailingbatch_status"),
+            path("<int:pk>/tracking/", wrap(self.tracking_view), name="letters_mailingbatch_tracking"),
+            path("<int:pk>/mailing-list/", wrap(self.mailing_list_view), name="letters_mailingbatch_list"),
+            path(
+                "<int:pk>/mailing-list/<int:version>/pdf/",
+                wrap(self.mailing_list_download),
+                name="letters_mailingbatch_list_pdf",
+            ),
             *super().get_urls(),
         ]
+
+    def tracking_view(self, request, pk):
+        return tracking.tracking_view(self, request, pk)
+
+    def mailing_list_view(self, request, pk):
+        return tracking.mailing_list_view(self, request, pk)
+
+    def mailing_list_download(self, request, pk, version):
+        return tracking.mailing_list_download(self, request, pk, version)
 
     def status_view(self, request, pk):
         """Where the batch's PDF stands. Queued or rendering: the page reloads itself every few seconds
@@ -179,5 +209,6 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
             else None,
             "opts": self.model._meta,
             "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),
+            **tracking.status_context(request, batch, done=status.state == MailingBatch.RenderState.DONE),
         }
         return TemplateResponse(request, "letters/admin/batch_status.html", context)

@@ -18,12 +18,18 @@ from jpki.models import Application, Card, IdentityDocument
 from residents import safety
 from residents.models import CharacterSubstitution, Resident
 
+from . import form_layout
+
 OUTSIDE_HOURS_LABEL = _("時間外処理として記録する")
 OUTSIDE_HOURS_HELP = _(
     "取扱時間外（平日9:00〜17:30以外・土日祝・年末年始）にやむを得ず記録する場合に選びます。監督者の確認対象になります。"
 )
 
 DOC_CHOICES = [("", "---------")] + list(IdentityDocument.Kind.choices)
+MSG_LOST_CARD_AS_ID = _(
+    "再交付するカード（紛失・返納するカード）は本人確認書類になりません。運転免許証など他の書類を確認してください。"
+)
+MSG_REISSUE_DOCUMENTS = _("紛失・返納するマイナンバーカードは使えません。運転免許証・パスポートなどで確認します。")
 APPLICANT_CHOICES = [
     (Application.ApplicantType.SELF, _("本人")),
     (Application.ApplicantType.LEGAL, _("法定代理人")),
@@ -95,7 +101,7 @@ class NoIndividualNumberForm:
         return cleaned
 
 
-class WorkflowForm(NoIndividualNumberForm, forms.Form):
+class WorkflowForm(form_layout.QueueLayoutMixin, NoIndividualNumberForm, forms.Form):
     reason = forms.CharField(
         label=_("理由・備考（履歴に記録）"),
         max_length=500,
@@ -104,6 +110,9 @@ class WorkflowForm(NoIndividualNumberForm, forms.Form):
 
     default_reason = ""
     number_fields = frozenset({"document_number", "document2_number", "proxy_document_number", "tracking_number"})
+    # Fields a clerk fills every time come first (``field_order``); rarely needed ones are grouped
+    # at the end in a collapsed <details> (``rare_groups``), open when they apply or hold an error.
+    rare_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __init__(self, *args, resident: Resident | None = None, application: Application | None = None, **kwargs):
         self.resident = resident
@@ -111,9 +120,11 @@ class WorkflowForm(NoIndividualNumberForm, forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.default_reason:
             self.fields["reason"].initial = self.default_reason
-        # The reason goes last on the screen.
+        # The common fields first, then the rare ones, the reason last on the screen.
+        rare = [name for _title, names in self.rare_fields for name in names]
         self.order_fields(
-            [n for n in self.fields if n not in ("outside_hours_confirmed", "reason")]
+            [n for n in self.fields if n not in ("outside_hours_confirmed", "reason", *rare)]
+            + rare
             + ["outside_hours_confirmed", "reason"]
         )
 
@@ -144,6 +155,10 @@ class CertificateTextMixin(forms.Form):
 class CertificatesMixin(forms.Form):
     signing = forms.BooleanField(label=_("署名用電子証明書"), required=False, initial=True)
     user = forms.BooleanField(label=_("利用者証明用電子証明書"), required=False, initial=True)
+
+    def default_certificates(self, applicant_type=None) -> None:
+        """Tick only what can be issued today; a box that cannot says why (``offers.issuable``)."""
+        form_layout.default_certificates(self, applicant_type)
 
 
 class DocumentsMixin(forms.Form):
@@ -211,14 +226,37 @@ class IssueForm(
     """新規発行・更新 (same day: the resident themself or a legal representative)."""
 
     default_reason = "窓口申請による発行"
+    field_order = ["applicant_type", "signing", "user", "document_kind"]
+    rare_fields = (
+        (_("法定代理人の場合"), ("legal_authority_document", "legal_authority_issued_on")),
+        (_("代替文字がない文字を含む場合（かな表記）"), ("certificate_name", "certificate_address")),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_applicant(self)
+        self.default_certificates()
+
+
+default_applicant = form_layout.default_applicant
 
 
 class RevokeForm(WorkflowForm, CertificatesMixin, DocumentsMixin, OutsideHoursMixin):
     default_reason = "本人からの失効申請"
+    field_order = ["applicant_type", "signing", "user", "document_kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_applicant(self)
 
 
 class PasswordInitForm(WorkflowForm, CertificatesMixin, DocumentsMixin, OutsideHoursMixin):
     default_reason = "暗証番号の初期化（失念・ロック）"
+    field_order = ["applicant_type", "signing", "user", "document_kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_applicant(self)
 
 
 class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorityMixin, OutsideHoursMixin):
@@ -236,12 +274,28 @@ class ReissueForm(WorkflowForm, CertificatesMixin, DocumentsMixin, LegalAuthorit
     fee_receipt_number = forms.CharField(label=_("領収番号"), required=False, max_length=40)
 
     default_reason = "カード再交付に伴う電子証明書の再発行"
+    # then the other document fields, the fee (declared here, so after the mixins' fields), the rare ones
+    field_order = ["applicant_type", "signing", "user", "issued_on", "old_card_status", "document_kind"]
+    rare_fields = ((_("法定代理人の場合"), ("legal_authority_document", "legal_authority_issued_on")),)
 
     def clean_issued_on(self):
         return _check_card_issue_date(self, self.cleaned_data.get("issued_on"))
 
+    def clean(self):
+        """The card that was lost is not an identity document of its own reissue (nor the old card at all)."""
+        cleaned = super().clean()
+        for name in ("document_kind", "document2_kind"):
+            if cleaned.get(name) == IdentityDocument.Kind.MYNUMBER_CARD:
+                self.add_error(name, MSG_LOST_CARD_AS_ID)
+        return cleaned
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # No default document: the card on file is the one being replaced (lost or damaged).
+        for name in ("document_kind", "document2_kind"):
+            self.fields[name].initial = ""
+        self.fields["document_kind"].help_text = MSG_REISSUE_DOCUMENTS
+        default_applicant(self)
         if not self.is_bound:
             self.fields["issued_on"].initial = timezone.localdate()
 
@@ -359,6 +413,11 @@ class ProxyVisit1Form(WorkflowForm, CertificatesMixin, OutsideHoursMixin):
         label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
     )
     default_reason = "任意代理人による申請（照会書送付依頼）"
+    field_order = ["kind", "signing", "user", "proxy_name", "proxy_kana", "proxy_birth_date", "proxy_postal_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_certificates(applicant_type=Application.ApplicantType.PROXY)
 
     def clean_proxy_birth_date(self):
         """Born in 1900 or later and at least 15 years ago (the service checks the same)."""
@@ -431,7 +490,19 @@ class ProxyReturnedForm(WorkflowForm):
         return reason
 
 
+class WithdrawForm(WorkflowForm, OutsideHoursMixin):
+    """取下げ: the reason is typed by the clerk (no default), it is shown when a later step is refused."""
+
+    default_reason = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("取下げの理由（必須・履歴と申請に記録）")
+        self.fields["reason"].help_text = _("例: 本人から電話で取下げの申出（代理人の来庁が困難なため）")
+
+
 class ProxyVisit2Form(WorkflowForm, CertificateTextMixin, OutsideHoursMixin):
+    rare_fields = ((_("代替文字がない文字を含む場合（かな表記）"), ("certificate_name", "certificate_address")),)
     resident_card_checked = forms.BooleanField(label=_("本人のマイナンバーカード"), required=False)
     proxy_photo_id_checked = forms.BooleanField(label=_("代理人の官公署発行の顔写真付き本人確認書類"), required=False)
     reply_complete = forms.BooleanField(label=_("照会書兼回答書の回答書欄が記入済み"), required=False)
@@ -444,6 +515,19 @@ class ProxyVisit2Form(WorkflowForm, CertificateTextMixin, OutsideHoursMixin):
         label=_("番号"), required=False, max_length=40, help_text=_("末尾4桁のみ記録されます。")
     )
     default_reason = "任意代理人の2回目来庁（回答書持参）"
+    APPLICATION_FORM_LABELS = {
+        Application.Kind.PASSWORD_INIT: _("暗証番号初期化の申請書"),
+        Application.Kind.REVOCATION: _("電子証明書失効申請書"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.application.kind if self.application is not None else None
+        if kind in self.APPLICATION_FORM_LABELS:
+            # Nothing is issued: the certificate's name and address do not apply; the form is that procedure's.
+            del self.fields["certificate_name"]
+            del self.fields["certificate_address"]
+            self.fields["application_form_checked"].label = self.APPLICATION_FORM_LABELS[kind]
 
     CHECKLIST = (
         "resident_card_checked",

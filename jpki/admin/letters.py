@@ -23,7 +23,7 @@ from jpki.readlog import record_read
 from letters import batches, services
 from letters.models import Letter, LetterAccess, MailClass, ReturnReason
 
-from . import submissions
+from . import ledger, submissions
 from .base import SafeChangeListMixin, SafeHistoryIdsMixin
 from .forms import NoIndividualNumberForm
 
@@ -158,6 +158,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
         "version",
         "previous",
         "is_current",
+        "reprint_after_mailing",
         "reason",
         "rendered_at",
         "rendered_by",
@@ -185,6 +186,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                     "version",
                     "previous",
                     "is_current",
+                    "reprint_after_mailing",
                     "reason",
                     "application_link",
                     "resident_col",
@@ -258,7 +260,8 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             (reverse("letters:download", args=[obj.pk]), "ダウンロード"),
         ]
         if obj.is_current:
-            links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), "再印刷（理由を記録）"))
+            label = "再印刷（発送済みのため控え）" if obj.posted_at else "再印刷（理由を記録）"
+            links.append((reverse("admin:letters_letter_reprint", args=[obj.pk]), label))
         if obj.is_mailed_kind and obj.is_current:
             if obj.posted_at is None:
                 links.append((reverse("admin:letters_letter_mailing", args=[obj.pk]), "差出を記録"))
@@ -288,11 +291,17 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             path("<int:pk>/return/", wrap(self.return_view), name="letters_letter_return"),
             path("<int:pk>/reply/", wrap(self.reply_view), name="letters_letter_reply"),
             path("print-day/", wrap(self.print_day_view), name="letters_letter_print_day"),
+            path("ledger/", wrap(self.ledger_view), name="letters_letter_ledger"),
             path("create/<int:application_id>/", wrap(self.create_view), name="letters_letter_create"),
             *super().get_urls(),
         ]
 
-    def _workflow(self, request, letter, form_class, title, run, *, initial=None):
+    def ledger_view(self, request):
+        return ledger.ledger_screen(self, request)
+
+    def _workflow(self, request, letter, form_class, title, run, *, initial=None, warning=None):
+        """Form → result; with a ``warning`` (a letter already mailed) form → confirm (the warning, the
+        reason again, 「控えとして再印刷する」) → result."""
         if not self._can_write(request):
             raise PermissionDenied
         form = form_class(request.POST or None, initial=initial or {})
@@ -304,12 +313,16 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             ),
         )
         recorded = None
+        confirm = False
         try:
             recorded = once.recorded()
             if recorded is None and request.method == "POST" and form.is_valid():
-                result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
-                messages.success(request, f"{title}: {result.reference} を記録しました。")
-                return redirect(_letter_url(result))
+                if warning and request.POST.get("mailed_confirmed") != "1":
+                    confirm = True
+                else:
+                    result = once.submit(lambda: run(form.cleaned_data), result_url=_letter_url)
+                    messages.success(request, f"{title}: {result.reference} を記録しました。")
+                    return redirect(_letter_url(result))
         except submissions.AlreadyRecorded as exc:
             recorded = exc.submission
         except ValidationError as exc:
@@ -322,6 +335,8 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             "subtitle": letter.reference if letter else None,
             "form": form,
             "letter": letter,
+            "warning": warning,
+            "confirm": confirm,
             "opts": self.model._meta,
             "back_url": reverse("admin:letters_letter_change", args=[letter.pk])
             if letter
@@ -338,6 +353,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             ReprintForm,
             "再印刷",
             lambda d: services.letter_reprint(letter=letter, actor=request.user, reason=d["reason"]),
+            warning=services.mailed_warning(letter) if letter.is_current else None,
         )
 
     def mailing_view(self, request, pk):
@@ -452,14 +468,14 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
                 return _batch_accepted(request, batch)
         context = {
             **self.admin_site.each_context(request),
-            "title": "本日の照会書を一括印刷（差出票付き）",
+            "title": "本日の照会書を一括印刷",
             "form": form,
             "opts": self.model._meta,
             "back_url": reverse("admin:letters_letter_changelist"),
         }
         return TemplateResponse(request, "letters/admin/workflow_form.html", context)
 
-    @admin.action(description=_("選択した照会書を一括印刷（差出票付き・1つのPDF）"), permissions=["change"])
+    @admin.action(description=_("選択した照会書を一括印刷（1つのPDF）"), permissions=["change"])
     def print_selected(self, request, queryset):
         letters = list(queryset.select_related("application"))
         offices = {lt.application.office_id for lt in letters}
@@ -482,6 +498,7 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             extra_context["print_day_url"] = reverse("admin:letters_letter_print_day")
         if request.user.has_perm("letters.view_mailingbatch"):
             extra_context["open_batches"] = batches.batches_not_done()
+        extra_context["can_view_ledger"] = ledger.can_view_ledger(request.user)
         return super().changelist_view(request, extra_context)
 
     change_list_template = "letters/admin/letter_change_list.html"

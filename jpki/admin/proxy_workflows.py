@@ -8,12 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from jpki import services
-from jpki.models import Application, Certificate, ProxyAuthorization
+from jpki import security, services
+from jpki.models import Application, Card, Certificate, ProxyAuthorization
+from jpki.readlog import record_read
+from jpki.services.proxy import withdrawal_note
 
 from . import forms as wf_forms
-from . import letters_bridge
+from . import letters_bridge, offers
 from .workflow_base import Preview, Workflow, _cert_line, _current, _today
+
+PICKER_LIMIT = 10
 
 
 class ProxyVisit1Workflow(Workflow):
@@ -25,7 +29,48 @@ class ProxyVisit1Workflow(Workflow):
     )
 
     def available(self, resident, card, valid):
-        return resident.is_registered and card is not None
+        if not resident.is_registered:
+            return offers.refused(offers.MSG_NOT_REGISTERED)
+        if card is None:
+            return offers.refused(offers.MSG_NO_CARD)
+        if card.status == Card.Status.SUSPENDED:
+            return offers.refused(offers.MSG_SUSPENDED)
+        if offers.needs_legal_representative(resident):
+            return offers.refused(
+                _t(
+                    "15歳未満の方および成年被後見人の方は任意代理人による申請はできません（法定代理人が申請してください）。"
+                )
+            )
+        return offers.OK
+
+    def picker(self, request, resident) -> dict:
+        """The proxy picker: a proxy who is a registered resident is found by the resident search (kana,
+        name, birth date) and chosen; their name, kana, address and birth date fill the form. Every
+        resident shown is in the read log. A non-resident is typed in as before."""
+        from residents.models import Resident
+
+        from .residents import resident_search
+
+        term = (request.GET.get("proxy_q") or "").strip()[:100]
+        chosen_id = request.GET.get("proxy")
+        registered = Resident.objects.filter(status=Resident.Status.REGISTERED).exclude(pk=resident.pk)
+        chosen = None
+        if chosen_id and security.is_valid_pk(Resident, chosen_id):
+            chosen = registered.filter(pk=chosen_id).first()
+        results = list(resident_search(registered, term).order_by("kana_search", "id")[:PICKER_LIMIT]) if term else []
+        shown = [*results, *([chosen] if chosen else [])]
+        if shown:
+            record_read(request, screen="proxy_picker", residents=shown, query=term or f"proxy={chosen.pk}")
+        picked = {}
+        if chosen is not None:
+            picked = {
+                "proxy_name": chosen.name,
+                "proxy_kana": chosen.name_kana,
+                "proxy_birth_date": chosen.birth_date,
+                "proxy_postal_code": chosen.postal_code,
+                "proxy_address": chosen.address,
+            }
+        return {"term": term, "results": results, "chosen": chosen, "initial": picked, "limit": PICKER_LIMIT}
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
@@ -45,7 +90,7 @@ class ProxyVisit1Workflow(Workflow):
                 applicant_type=Application.ApplicantType.PROXY,
             )
             plan.raise_if_refused()
-            self.plan_preview(plan, preview)
+            self.plan_preview(plan, preview, resident=resident)
             preview.notes.append(
                 _t("有効期限は2回目の来庁日（発行日）で決まります。上記は本日発行した場合の目安です。")
             )
@@ -90,11 +135,15 @@ class ProxyStepWorkflow(Workflow):
     stages: tuple[str, ...] = ()
 
     def available(self, resident, card, valid):
-        return False  # offered per open application, not as a resident-level button
+        return offers.refused(_t("申請ごとに表示します。"))  # per open application, not a resident-level button
 
     def step_available(self, application: Application) -> bool:
         proxy = getattr(application, "proxy", None)
         return proxy is not None and application.is_open and proxy.stage in self.stages
+
+    def step_refusal(self, application: Application) -> str:
+        """Why this step is shown greyed for ``application`` ("" when it is not shown at all)."""
+        return ""
 
     def base_rows(self, application):
         proxy = application.proxy
@@ -204,6 +253,22 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
         "すべての項目を確認してください。代理人の本人確認書類は官公署発行の顔写真付きのもの（運転免許証、パスポートなど）に限ります。"
     )
 
+    def step_available(self, application: Application) -> bool:
+        return super().step_available(application) and not self.step_refusal(application)
+
+    def step_refusal(self, application: Application) -> str:
+        """The service's refusals that the page can know beforehand: no letter sent yet, the day of visit 1."""
+        proxy = getattr(application, "proxy", None)
+        if proxy is None or not application.is_open:
+            return ""
+        if proxy.stage == ProxyAuthorization.Stage.VISIT1:
+            return _t("照会書がまだ発送されていません。発送後、回答書を持参のうえ来庁してください。")
+        visit1_on = timezone.localdate(proxy.visit1_at)
+        if timezone.localdate() <= visit1_on:
+            message = _t("任意代理人による申請は即日処理できません（1回目来庁: %(day)s）。")
+            return message % {"day": f"{visit1_on:%Y-%m-%d}"}
+        return ""
+
     def preview(self, request, form, resident, application):
         preview = Preview(rows=self.base_rows(application))
         if application.kind in (Application.Kind.NEW, Application.Kind.RENEWAL):
@@ -215,7 +280,7 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
                 applicant_type=Application.ApplicantType.PROXY,
             )
             plan.raise_if_refused()
-            self.plan_preview(plan, preview)
+            self.plan_preview(plan, preview, resident=resident)
             self.certificate_text_preview(resident, preview, form)
         elif application.kind == Application.Kind.REVOCATION:
             _card, valid = _current(resident)
@@ -242,3 +307,65 @@ class ProxyVisit2Workflow(ProxyStepWorkflow):
 
     def result(self, request, outcome, resident, application):
         return {"rows": self.issued_rows(outcome), "application_id": outcome.pk}
+
+
+class WithdrawWorkflow(Workflow):
+    """取下げ of any open application: it ends without issuance; a proxy case closes."""
+
+    slug = "application-withdraw"
+    title = _("申請の取下げ")
+    form_class = wf_forms.WithdrawForm
+    permission = "jpki.change_application"
+    needs_application = True
+    submit_label = _("取下げを記録する")
+    intro = _(
+        "申請者から取下げの申出があった申請を、発行せずに終了します。送付済みの照会書などの帳票は記録として残ります。"
+    )
+
+    def available(self, resident, card, valid):
+        return offers.refused(_t("申請ごとに表示します。"))  # per open application, not a resident-level button
+
+    def step_available(self, application: Application) -> bool:
+        return application.is_open
+
+    def step_refusal(self, application: Application) -> str:
+        return ""
+
+    def preview(self, request, form, resident, application):
+        rows = [
+            (_t("申請"), str(application)),
+            (_t("現在の状態"), application.get_status_display()),
+            (_t("受付日時"), f"{timezone.localtime(application.received_at):%Y-%m-%d %H:%M}"),
+            (_t("取下げ後の状態"), str(Application.Status.CANCELLED.label)),
+        ]
+        proxy = getattr(application, "proxy", None)
+        preview = Preview(rows=rows)
+        if proxy is not None:
+            rows.insert(1, (_t("代理人"), f"{proxy.proxy_name}（{proxy.relation}）"))
+            preview.warnings.append(_t("2回目の来庁は受け付けられなくなります（取下げの理由を表示して断ります）。"))
+        letter = letters_bridge.current_inquiry(application)
+        if letter is not None and getattr(letter, "posted_at", None):
+            preview.notes.append(
+                _t("発送済みの照会書 %(ref)s（%(day)s 差出）は記録として残ります。")
+                % {"ref": letter.reference, "day": f"{timezone.localtime(letter.posted_at):%Y-%m-%d}"}
+            )
+        preview.notes.append(_t("電子証明書は発行しません。手数料はかかりません。"))
+        return preview
+
+    def perform(self, request, form, resident, application, dry=False):
+        cd = form.cleaned_data
+        return services.application_cancel(
+            application=application,
+            actor=request.user,
+            reason=cd["reason"],
+            outside_hours_confirmed=cd["outside_hours_confirmed"],
+        )
+
+    def result(self, request, outcome, resident, application):
+        rows = [
+            (_t("申請番号"), f"#{outcome.pk}"),
+            (_t("手続の種類"), outcome.get_kind_display()),
+            (_t("状態"), outcome.get_status_display()),
+            (_t("取下げの理由"), withdrawal_note(outcome) or "—"),
+        ]
+        return {"rows": rows, "application_id": outcome.pk}

@@ -44,6 +44,8 @@ CUSTOM_SCREENS = (
     "audit",
     "audit_csv",
     "dashboard",
+    "timeline",
+    "timeline_pdf",
 )
 
 

@@ -28,10 +28,12 @@ from jpki.models import (
     RecordView,
     StaffProfile,
 )
+from jpki.services.proxy import withdrawal_note
 
-from . import audit, badges, workflows
+from . import audit, badges, timeline, workflows
 from .base import ReadOnlyDomainAdmin, SafeChangeListMixin, SafeHistoryIdsMixin, resident_link
 from .readlog import ReadLogMixin
+from .slips import slip_button, validity_slip_view
 
 
 class _DryRun(Exception):
@@ -155,6 +157,7 @@ class StaffProfileAdmin(SafeChangeListMixin, ServiceFormAdmin):
 @admin.register(Card)
 class CardAdmin(ReadOnlyDomainAdmin):
     list_display = ("resident_col", "kind", "issued_on", "expires_on", "status_badge", "office")
+    list_display_links = ("kind", "issued_on")  # the resident column is a link of its own
     list_select_related = ("resident", "office")
     list_filter = ("status", "kind", "office")
     raw_id_fields = ("resident", "office")
@@ -189,11 +192,58 @@ class RenewalWindowFilter(admin.SimpleListFilter):
         return queryset.filter(status=Certificate.Status.VALID, expires_on__range=(today, hi))
 
 
+class RevokedThisWeekFilter(admin.SimpleListFilter):
+    """Certificates revoked since Monday of this week: exactly those the dashboard counts."""
+
+    title = _("失効日")
+    parameter_name = "revoked"
+
+    def lookups(self, request, model_admin):
+        return [("this_week", _("今週、失効したもの"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "this_week":
+            return queryset
+        return queryset.filter(revoked_this_week_q(timezone.localdate()))
+
+
+def revoked_this_week_q(today):
+    """The certificates revoked from Monday 00:00 (local time) of ``today``'s week: the dashboard's count."""
+    from django.db.models import Q
+
+    from .dashboard import _aware
+
+    week_start = today - timedelta(days=today.weekday())
+    return Q(status=Certificate.Status.REVOKED, revoked_at__gte=_aware(week_start))
+
+
+def _positions(text: str, positions) -> str:
+    """Substituted positions as a clerk reads them: 「1文字目（高）」, never ``[0]``."""
+    if not positions:
+        return "—"
+    parts = []
+    for pos in positions:
+        char = text[pos] if isinstance(pos, int) and 0 <= pos < len(text or "") else ""
+        parts.append(f"{pos + 1}文字目（{char}）" if char else f"{pos + 1}文字目")
+    return "、".join(parts)
+
+
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyDomainAdmin):
-    list_display = ("resident_col", "kind", "serial", "issued_on", "expires_on", "status_badge", "office")
+    list_display = ("serial", "resident_col", "kind", "issued_on", "expires_on", "status_badge", "office")
+    list_display_links = ("serial",)  # the resident column is a link of its own (no link inside a link)
     list_select_related = ("card__resident", "office")
-    list_filter = (RenewalWindowFilter, "status", "kind", "office")
+    list_filter = (RenewalWindowFilter, RevokedThisWeekFilter, "status", "kind", "office")
+    exclude = ("substituted_name_positions", "substituted_address_positions")
+    readonly_fields = ("substituted_name_display", "substituted_address_display")
+
+    @admin.display(description=_("氏名の代替文字の位置"))
+    def substituted_name_display(self, obj):
+        return _positions(obj.name_in_certificate, obj.substituted_name_positions)
+
+    @admin.display(description=_("住所の代替文字の位置"))
+    def substituted_address_display(self, obj):
+        return _positions(obj.address_in_certificate, obj.substituted_address_positions)
 
     def get_ordering(self, request):
         # In the renewal window: soonest expiry first, straight off the (status, expires_on)
@@ -273,24 +323,31 @@ class ApplicationAdmin(ReadOnlyDomainAdmin):
     def outside_flag(self, obj):
         return obj.outside_counter_hours
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/validity-slip/",
+                self.admin_site.admin_view(validity_slip_view),
+                name="jpki_application_validity_slip",
+            ),
+        ] + super().get_urls()
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         app = self.get_object(request, object_id)
         if app is not None:
             proxy = ProxyAuthorization.objects.filter(application=app).first()
-            app_steps = []
             if proxy is not None:
                 app.proxy = proxy
-                app_steps = [
-                    (title, workflows.workflow_url(app.resident_id, slug, app.pk))
-                    for slug, title in workflows.proxy_steps_for(app)
-                    if request.user.has_perm(workflows.WORKFLOWS[slug].permission)
-                ]
+            app_steps = workflows.application_steps(app, request.user)
+            certificates = list(app.certificates.order_by("kind"))
             extra_context.update(
                 {
                     "proxy": proxy,
                     "proxy_steps": app_steps,
-                    "certificates": list(app.certificates.order_by("kind")),
+                    "certificates": certificates,
+                    "withdrawal_note": withdrawal_note(app),
+                    "slip": slip_button(request, app, has_certificates=bool(certificates)),
                     "resident_url": reverse("admin:residents_resident_change", args=[app.resident_id]),
                 }
             )
@@ -356,4 +413,5 @@ class RecordViewAdmin(SafeChangeListMixin, ReadLogMixin, admin.ModelAdmin):
         site = self.admin_site
         return [
             path("audit/", site.admin_view(lambda request: audit.audit_view(request, site)), name="jpki_audit"),
+            *timeline.urls(site),
         ] + super().get_urls()

@@ -29,7 +29,7 @@ from residents.models import CharacterSubstitution, Resident
 from residents.query import parse_query
 from residents.search import resident_search_q
 
-from . import badges, letters_bridge, workflow_views, workflows
+from . import badges, letters_bridge, slips, workflow_views, workflows
 from .base import SafeChangeListMixin, SafeHistoryIdsMixin
 from .forms import CharacterSubstitutionForm
 
@@ -349,11 +349,7 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
                     "letter": letter,
                     "letter_url": letters_bridge.letter_url(letter) if letter else None,
                     "create_letter_url": create_url,
-                    "steps": [
-                        (slug, title, workflows.workflow_url(resident.pk, slug, a.pk))
-                        for slug, title in workflows.proxy_steps_for(a)
-                        if request.user.has_perm(workflows.WORKFLOWS[slug].permission)
-                    ],
+                    "steps": workflows.application_steps(a, request.user),
                 }
             )
         buttons = []
@@ -361,14 +357,22 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
             wf = workflows.WORKFLOWS[slug]
             if not request.user.has_perm(wf.permission):
                 continue
+            availability = wf.available(resident, current, valid)
             buttons.append(
                 {
                     "slug": slug,
                     "title": wf.title,
                     "url": workflows.workflow_url(resident.pk, slug),
-                    "enabled": wf.available(resident, current, valid),
+                    "enabled": bool(availability),
+                    "reason": availability.reason,
                 }
             )
+        slip_buttons = []
+        slip_apps = {c.application_id for c in valid.values() if c.application_id}
+        for app in Application.objects.filter(pk__in=slip_apps).order_by("-received_at") if slip_apps else ():
+            slip = slips.slip_button(request, app, has_certificates=True)
+            if slip is not None:
+                slip_buttons.append({"slip": slip, "label": f"#{app.pk} {app.get_kind_display()}"})
         checks = []
         for label, text in ((_("氏名"), resident.name), (_("住所"), resident.address)):
             checks.append({"label": label, "text": text, "issues": charset.check_text(text)})
@@ -382,6 +386,7 @@ class ResidentAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin
             "open_applications": open_apps,
             "recent_applications": applications,
             "procedure_buttons": buttons,
+            "slip_buttons": slip_buttons,
             "letters": letters,
             "letters_installed": letters is not None,
             "letters_lookup_url": letters_bridge.lookup_url(),

@@ -16,6 +16,7 @@ def counter_dashboard(context):
         return None
     from jpki.admin.dashboard import dashboard
     from jpki.admin.feed import can_run_feed as feed_allowed
+    from jpki.admin.ledger import can_view_ledger
 
     data = dashboard()
     shown = [p.application.resident_id for p in (*data["awaiting"], *data["returned"])]
@@ -24,6 +25,7 @@ def counter_dashboard(context):
         record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
     data["can_feed"] = feed_allowed(request.user)
+    data["can_ledger"] = can_view_ledger(request.user)  # the 交付記録簿 link only for who may open it
     data["search_url"] = reverse("admin:residents_resident_changelist")
     return data
 

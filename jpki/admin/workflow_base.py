@@ -18,6 +18,7 @@ from residents import charset
 from residents.models import Resident
 
 from . import forms as wf_forms
+from . import offers
 
 
 class _DryRun(Exception):
@@ -60,10 +61,16 @@ class Workflow(abc.ABC):
     intro = ""
 
     # -- availability on the resident page -------------------------------------------------------
-    def available(self, resident: Resident, card: Card | None, valid: dict) -> bool:
-        return resident.is_registered
+    def available(self, resident: Resident, card: Card | None, valid: dict) -> offers.Availability:
+        """Whether the resident page offers this procedure now; false with the reason it is refused
+        (``offers.Availability``: truthy when it can be done)."""
+        return offers.OK if resident.is_registered else offers.refused(offers.MSG_NOT_REGISTERED)
 
     # -- steps --------------------------------------------------------------------------------------
+    def picker(self, request, resident) -> dict | None:
+        """What a form page offers to fill the form from the register (e.g. the proxy picker), or None."""
+        return None
+
     def form_kwargs(self, resident, application):
         return {"resident": resident, "application": application}
 
@@ -81,8 +88,11 @@ class Workflow(abc.ABC):
         }
 
     # helpers
-    def plan_preview(self, plan: services.IssuancePlan, preview: Preview | None = None) -> Preview:
+    def plan_preview(
+        self, plan: services.IssuancePlan, preview: Preview | None = None, resident: Resident | None = None
+    ) -> Preview:
         preview = preview or Preview()
+        preview.warnings.extend(cap_warnings(plan, resident))
         kind_label = dict(Application.Kind.choices).get(plan.kind, plan.kind)
         preview.rows.append((_t("手続の種類"), str(kind_label)))
         if plan.card_expires_on:
@@ -146,6 +156,37 @@ class Workflow(abc.ABC):
         if application.outside_counter_hours:
             rows.append((_t("取扱時間外"), _t("時間外処理として記録（監督者の確認対象）")))
         return rows
+
+
+CAP_WARNING_MONTHS = 6
+
+
+def _jdate(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cap_warnings(plan: services.IssuancePlan, resident: Resident | None) -> list[str]:
+    """A new certificate that the card (or the period of stay, through the card) ends within 6 months:
+    say so on the confirm step, so that the clerk can tell the resident (a child who just turned 15...)."""
+    card_end = plan.card_expires_on
+    if card_end is None or card_end > rules.add_months(plan.on, CAP_WARNING_MONTHS):
+        return []
+    stay = resident.period_of_stay_ends_on if resident is not None and resident.stay_limits_card else None
+    if stay is not None and stay == card_end:
+        cause = _t("在留期間の満了日（%(day)s）") % {"day": _jdate(stay)}
+    else:
+        cause = _t("カードの有効期限（%(day)s）") % {"day": _jdate(card_end)}
+    warnings = []
+    for wanted, expires, label in (
+        (plan.signing, plan.signing_expires_on, _t("署名用電子証明書")),
+        (plan.user, plan.user_expires_on, _t("利用者証明用電子証明書")),
+    ):
+        if wanted and expires is not None and expires == card_end:
+            warnings.append(
+                _t("%(cause)sにより、%(label)sは%(day)sまでです。カードの更新をご案内ください。")
+                % {"cause": cause, "label": label, "day": _jdate(expires)}
+            )
+    return warnings
 
 
 def _current(resident):

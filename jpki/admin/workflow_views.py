@@ -21,7 +21,7 @@ from jpki.models import Application
 from residents.models import Resident
 
 from . import forms as wf_forms
-from . import letters_bridge, submissions
+from . import letters_bridge, slips, submissions
 from .workflow_base import _d, _DryRun
 from .workflows import WORKFLOWS
 
@@ -62,6 +62,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
     form_class = workflow.form_class
     scope = submissions.Scope.of(request.user, slug, resident=resident, obj=application)
     step = "form"
+    picker = None
     preview = None
     token = None  # the signed token for the posted content (a valid form), shown on the confirm page
     nonce = None  # the nonce of this form page: every confirm page that comes from it shares it
@@ -111,7 +112,11 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
                 step = "form"
     else:
         nonce = submissions.new_nonce()
-        form = form_class(**workflow.form_kwargs(resident, application))
+        kwargs = workflow.form_kwargs(resident, application)
+        picker = workflow.picker(request, resident)
+        if picker and picker.get("initial"):
+            kwargs["initial"] = picker["initial"]
+        form = form_class(**kwargs)
 
     inquiry = letters_bridge.current_inquiry(application) if application is not None else None
     context = {
@@ -131,6 +136,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         "workflow": workflow,
         "resident": resident,
         "application": application,
+        "picker": picker,
         "form": form,
         "step": step,
         "preview": preview,
@@ -214,8 +220,12 @@ def workflow_done_view(request, object_id, slug, admin_site, model_admin):
     if result is None:
         return HttpResponseRedirect(reverse("admin:residents_resident_change", args=[resident.pk]))
     application_url = None
+    slip = None
     if result.get("application_id"):
         application_url = reverse("admin:jpki_application_change", args=[result["application_id"]])
+        application = Application.objects.filter(pk=result["application_id"], resident=resident).first()
+        if application is not None:
+            slip = slips.slip_button(request, application, has_certificates=application.certificates.exists())
     context = {
         **admin_site.each_context(request),
         "opts": Resident._meta,
@@ -225,6 +235,7 @@ def workflow_done_view(request, object_id, slug, admin_site, model_admin):
         "resident": resident,
         "result": result,
         "application_url": application_url,
+        "slip": slip,
         "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),
     }
     request.current_app = admin_site.name

@@ -21,12 +21,14 @@ from residents import services as resident_services
 from residents.models import Resident
 
 from . import forms as wf_forms
+from . import offers
 from .proxy_workflows import (
     ProxyLetterSentWorkflow,
     ProxyReplyWorkflow,
     ProxyReturnedWorkflow,
     ProxyVisit1Workflow,
     ProxyVisit2Workflow,
+    WithdrawWorkflow,
 )
 from .workflow_base import Preview, Workflow, _cert_line, _current, _d, _today, _yen
 
@@ -40,7 +42,7 @@ class IssueWorkflow(Workflow):
     )
 
     def available(self, resident, card, valid):
-        return resident.is_registered and card is not None
+        return offers.issue_availability(resident, card)
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
@@ -52,7 +54,7 @@ class IssueWorkflow(Workflow):
             applicant_type=cd["applicant_type"],
         )
         plan.raise_if_refused()
-        preview = self.plan_preview(plan)
+        preview = self.plan_preview(plan, resident=resident)
         self.certificate_text_preview(resident, preview, form)
         return preview
 
@@ -83,7 +85,7 @@ class RevokeWorkflow(Workflow):
     form_class = wf_forms.RevokeForm
 
     def available(self, resident, card, valid):
-        return bool(valid)
+        return offers.revoke_availability(resident, card, valid)
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
@@ -128,7 +130,7 @@ class PasswordInitWorkflow(Workflow):
     intro = _("新しい暗証番号は本人が端末で設定します。このシステムは暗証番号を受け取らず、記録もしません。")
 
     def available(self, resident, card, valid):
-        return bool(valid)
+        return offers.password_init_availability(resident, card, valid)
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
@@ -173,6 +175,15 @@ class ReissueWorkflow(Workflow):
         "紛失・毀損によるカードの再交付と同時に電子証明書を発行します。手数料は1種類200円、2種類同時でも200円です。"
     )
 
+    def available(self, resident, card, valid):
+        if not resident.is_registered:
+            return offers.refused(offers.MSG_NOT_REGISTERED)
+        if card is None:
+            return offers.refused(
+                _t("再交付するカードがありません。初めてのカードは「マイナンバーカードの交付」から記録してください。")
+            )
+        return offers.OK
+
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
         plan = services.issuance_plan(
@@ -185,7 +196,7 @@ class ReissueWorkflow(Workflow):
             applicant_type=cd["applicant_type"],
         )
         plan.raise_if_refused()
-        preview = self.plan_preview(plan)
+        preview = self.plan_preview(plan, resident=resident)
         old, valid = _current(resident)
         if old is not None:
             preview.revokes.append(
@@ -228,7 +239,11 @@ class CardIssueWorkflow(Workflow):
     permission = "jpki.add_card"
 
     def available(self, resident, card, valid):
-        return resident.is_registered and card is None
+        if not resident.is_registered:
+            return offers.refused(offers.MSG_NOT_REGISTERED)
+        if card is not None:
+            return offers.refused(_t("カードは交付済みです（%(card)s）。") % {"card": card})
+        return offers.OK
 
     def preview(self, request, form, resident, application):
         cd = form.cleaned_data
@@ -262,7 +277,11 @@ class CardLostWorkflow(Workflow):
     permission = "jpki.change_card"
 
     def available(self, resident, card, valid):
-        return card is not None and card.status == Card.Status.ACTIVE
+        if card is None:
+            return offers.refused(_t("有効なカードがありません。"))
+        if card.status != Card.Status.ACTIVE:
+            return offers.refused(_t("カードは既に一時停止中です（紛失届の記録済み）。"))
+        return offers.OK
 
     def preview(self, request, form, resident, application):
         card, valid = _current(resident)
@@ -291,7 +310,9 @@ class CardFoundWorkflow(CardLostWorkflow):
     form_class = wf_forms.CardFoundForm
 
     def available(self, resident, card, valid):
-        return card is not None and card.status == Card.Status.SUSPENDED
+        if card is None or card.status != Card.Status.SUSPENDED:
+            return offers.refused(_t("一時停止中のカードはありません。"))
+        return offers.OK
 
     def preview(self, request, form, resident, application):
         card, _valid = _current(resident)
@@ -407,6 +428,7 @@ WORKFLOWS: dict[str, Workflow] = {
         ProxyReplyWorkflow(),
         ProxyReturnedWorkflow(),
         ProxyVisit2Workflow(),
+        WithdrawWorkflow(),
     )
 }
 RESIDENT_BUTTONS = (
@@ -421,12 +443,29 @@ RESIDENT_BUTTONS = (
     "basic-info",
     "departure",
 )
-PROXY_STEPS = ("proxy-letter-sent", "proxy-reply", "proxy-returned", "proxy-visit2")
+PROXY_STEPS = ("proxy-letter-sent", "proxy-reply", "proxy-returned", "proxy-visit2", "application-withdraw")
 
 
 def proxy_steps_for(application: Application) -> list[tuple[str, str]]:
-    """(slug, title) of the proxy steps open for this application."""
+    """(slug, title) of the steps open for this application: the proxy's next steps, and 取下げ for
+    every open application."""
     return [(slug, str(WORKFLOWS[slug].title)) for slug in PROXY_STEPS if WORKFLOWS[slug].step_available(application)]
+
+
+def application_steps(application: Application, user) -> list[dict]:
+    """The steps of an open application for the page: offered ones with their URL, refused ones greyed
+    with the reason (e.g. visit 2 on the day of visit 1)."""
+    steps = []
+    for slug in PROXY_STEPS:
+        wf = WORKFLOWS[slug]
+        if not user.has_perm(wf.permission):
+            continue
+        if wf.step_available(application):
+            url = workflow_url(application.resident_id, slug, application.pk)
+            steps.append({"slug": slug, "title": str(wf.title), "url": url, "reason": ""})
+        elif wf.step_refusal(application):
+            steps.append({"slug": slug, "title": str(wf.title), "url": None, "reason": wf.step_refusal(application)})
+    return steps
 
 
 def workflow_url(resident_id, slug, application_id=None) -> str:

@@ -221,7 +221,11 @@ def _refuse_if_ended(app: Application, proxy: ProxyAuthorization) -> None:
         raise ValidationError(
             {"application": "照会書が返戻されたため、この申請は終了しています。改めて申請を受け付けてください。"}
         )
-    if app.status in (Application.Status.COMPLETED, Application.Status.REFUSED, Application.Status.CANCELLED):
+    if app.status == Application.Status.CANCELLED or proxy.stage == ProxyAuthorization.Stage.WITHDRAWN:
+        note = withdrawal_note(app)
+        message = f"この申請は取り下げられています（{note}）。" if note else "この申請は取り下げられています。"
+        raise ValidationError({"application": message})
+    if app.status in (Application.Status.COMPLETED, Application.Status.REFUSED):
         raise ValidationError({"application": f"この申請は既に「{app.get_status_display()}」です。"})
 
 
@@ -390,13 +394,39 @@ def proxy_visit2(
 
 
 @_atomic_domain_write
-def application_cancel(*, application: Application, actor, reason: str, at: datetime | None = None) -> Application:
-    """Withdrawal of an open application (取下げ)."""
+def application_cancel(
+    *,
+    application: Application,
+    actor,
+    reason: str,
+    at: datetime | None = None,
+    outside_hours_confirmed: bool = False,
+) -> Application:
+    """Withdrawal of an open application (取下げ): the application ends without issuance.
+
+    The reason is kept on the application (its notes) as well as in the history, so that a later
+    step (visit 2, a reply) is refused with it. A proxy case closes (stage 取下げ): it leaves the
+    lists of letters awaiting a reply. Letters already printed or mailed stay as they were recorded.
+    """
     reason = _require_reason(reason)
     at = _now(at)
     app = Application.objects.select_for_update().get(pk=application.pk)
     if not app.is_open:
         raise ValidationError({"application": f"この申請は既に「{app.get_status_display()}」です。"})
+    flag = _check_counter_hours(at, outside_hours_confirmed)
+    proxy = ProxyAuthorization.objects.select_for_update().filter(application=app).first()
+    if proxy is not None:
+        proxy.stage = ProxyAuthorization.Stage.WITHDRAWN
+        _save(proxy, actor, reason)
+    note = f"取下げ（{_local_date(at):%Y-%m-%d}）: {reason}"
+    app.notes = f"{app.notes}\n{note}" if app.notes else note
     app.status = Application.Status.CANCELLED
     app.completed_at = at
+    app.outside_counter_hours = app.outside_counter_hours or flag
     return _save(app, actor, reason)
+
+
+def withdrawal_note(app: Application) -> str:
+    """The withdrawal line of an application's notes (「取下げ（日付）: 理由」), or ""."""
+    lines = [line for line in (app.notes or "").splitlines() if line.startswith("取下げ（")]
+    return lines[-1] if lines else ""

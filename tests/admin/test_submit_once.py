@@ -207,6 +207,7 @@ CASES = {
         _with_certificates(clerk),
         {
             **ISSUE,
+            "document_kind": "driving_licence",  # the lost card is not an ID for its own reissue
             "issued_on": "2026-11-25",
             "old_card_status": "lost",
             "fee_paid": "on",
@@ -230,6 +231,9 @@ CASES = {
         "proxy-returned", "letter_sent", {"return_reason": "address_unknown", "reason": "返戻"}, _tokyo(2026, 12, 3, 10)
     ),
     "proxy-visit2": _proxy_case("proxy-visit2", "reply_received", VISIT2, _tokyo(2026, 12, 7, 10)),
+    "application-withdraw": _proxy_case(
+        "application-withdraw", "letter_sent", {"reason": "本人から取下げの申出"}, _tokyo(2026, 12, 3, 10)
+    ),
 }
 
 
@@ -496,7 +500,7 @@ def test_letter_create_replayed_records_once(clerk, clerk_client, counter_open):
     [
         ("admin:letters_letter_reply", {"reason": "回答書受理"}),
         ("admin:letters_letter_return", {"reason": "返戻", "return_reason": "forward_unknown"}),
-        ("admin:letters_letter_reprint", {"reason": "印刷不良のため"}),
+        ("admin:letters_letter_reprint", {"reason": "印刷不良のため", "mailed_confirmed": "1"}),  # mailed: confirmed
     ],
 )
 def test_letter_steps_replayed_record_once(name, data, clerk, clerk_client):

@@ -226,6 +226,7 @@ def test_card_lost_then_found(clerk_client, hanako_with_certs, counter_open):
 def test_reissue_with_new_card_fee_200(clerk_client, hanako_with_certs, counter_open):
     data = {
         **ISSUE,
+        "document_kind": "passport",  # the lost card is not an ID for its own reissue
         "issued_on": "2026-11-25",
         "old_card_status": "lost",
         "fee_receipt_number": "R-1",

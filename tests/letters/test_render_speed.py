@@ -1,15 +1,16 @@
-"""The fast batch: a form layer laid out once and drawn once per PDF, a small fill layer per letter, one
-WeasyPrint pass, raster QR and customer barcode at exact geometry, WeasyPrint's long-document shims."""
+"""The fast batch: a form layer laid out once and drawn once per PDF, a small fill layer per letter, fills
+laid out in chunks, raster QR and customer barcode at exact geometry, fixed and margin boxes as WeasyPrint
+draws them (no replaced WeasyPrint function any more)."""
 
 import gc
 import io
 import re
 
+import pikepdf
 import pytest
 from PIL import Image
-from pypdf import PdfReader
 
-from letters import render
+from letters import engine, pdfengine, render
 from letters.barcode import customer_barcode, customer_barcode_svg
 
 from .pdfcheck import MM, chars, font_names, text_of
@@ -17,36 +18,42 @@ from .test_barcode import _rects
 from .test_render import EXPECTED_FONTS
 
 
-def _form_names_per_page(pdf: bytes) -> list[list[str]]:
-    reader = PdfReader(io.BytesIO(pdf))
+def _form_names_per_page(pdf: bytes) -> list[list[tuple[int, int]]]:
+    """Per page, the form XObjects its content draws (``Do``), as object ids: the same object on two
+    pages is the same form drawn twice, stored once."""
     found = []
-    for page in reader.pages:
-        xobjects = page["/Resources"].get_object().get("/XObject", {})
-        forms = {name.lstrip("/") for name, ref in xobjects.items() if ref.get_object().get("/Subtype") == "/Form"}
-        used = re.findall(rb"/(\w+) Do", page.get_contents().get_data())
-        found.append([name.decode() for name in used if name.decode() in forms])
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            xobjects = page.obj.Resources.get("/XObject", {})
+            forms = {str(name): ref.objgen for name, ref in xobjects.items() if ref.get("/Subtype") == "/Form"}
+            contents = page.obj.Contents
+            parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+            data = b"\n".join(part.read_bytes() for part in parts)
+            used = [f"/{name.decode()}" for name in re.findall(rb"/([^\s/<>()\[\]]+)\s+Do\b", data)]
+            found.append([forms[name] for name in used if name in forms])
     return found
 
 
-def test_one_pass_is_the_default_and_the_form_is_laid_out_once(monkeypatch):
-    assert render.BATCH_CHUNK_LETTERS is None
+def test_the_fills_are_laid_out_in_chunks_and_the_form_once(monkeypatch):
     calls = []
-    original = render.html_to_document
-    monkeypatch.setattr(render, "html_to_document", lambda html: calls.append(html) or original(html))
+    original = pdfengine.layout
+    monkeypatch.setattr(pdfengine, "layout", lambda html, *a: calls.append(html) or original(html, *a))
     render.clear_form_cache()
-    datas = [render.sample_letter_data(i) for i in range(4)]
-    batch = render.render_letters(datas)
-    assert batch.page_count == 8
-    assert len(calls) == 2  # the form (one variant), then all the letters in one pass
+    datas = [render.sample_letter_data(i) for i in range(5)]
+    batch = render.render_letters(datas, chunk_letters=2)
+    assert batch.page_count == 10
+    assert len(calls) == 1 + 3  # the form (one variant), then the letters two at a time
+    assert [batch.first_pages[d.reference] for d in datas] == [1, 3, 5, 7, 9]
     calls.clear()
     render.render_letters(datas)
-    assert len(calls) == 1  # the form is kept
+    assert len(calls) == 1  # the form is kept; five letters are one chunk by default
+    assert engine.CHUNK_LETTERS >= 5
     assert gc.isenabled()
 
 
 def test_every_letter_page_draws_the_same_form_xobject():
     datas = [render.sample_letter_data(i) for i in range(3)]
-    pdf = render.render_letters(datas).pdf
+    pdf = render.render_letters(datas, chunk_letters=2).pdf  # two fill documents, one form
     per_page = _form_names_per_page(pdf)
     assert all(len(names) == 1 for names in per_page), per_page
     first, second = per_page[0][0], per_page[1][0]
@@ -153,7 +160,7 @@ def test_qr_picture_is_the_qr_matrix_with_its_quiet_zone():
     assert all(image.getpixel((x, 0)) == 255 for x in range(image.size[0]))
 
 
-def test_weasyprint_shims_keep_fixed_boxes_and_page_margin_boxes():
+def test_fixed_boxes_and_page_margin_boxes_are_drawn():
     html = render.document_html(
         [
             '<div style="position: fixed; top: 5mm; left: 5mm">固定</div>',

@@ -1,11 +1,15 @@
 """One specimen PDF of each letter kind, for aligning printers and window envelopes (見本).
 
-Filled from the database when it has suitable applications (the demo city); otherwise from an
-unsaved in-memory sample. Nothing is written to the database.
+By default filled from an unsaved in-memory worst case (letters.samples: a 𠮷/髙/IVS name and a 方書
+that wraps onto three lines in the window); with ``--from-database`` from the database when it has
+suitable applications (the demo city). Nothing is written to the database. ``--png`` also writes
+every page as PNG at 100 dpi (pdftoppm), to look at the address block in the window.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -33,6 +37,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory")
         parser.add_argument("--no-guides", action="store_true", help="封筒の窓枠・折り線を描かない")
+        parser.add_argument(
+            "--from-database", action="store_true", help="データベースの申請から作る（既定は見本データ）"
+        )
+        parser.add_argument("--png", action="store_true", help="各頁を100dpiのPNGにも書き出す（pdftoppm）")
 
     def handle(self, *args, directory, **opts):
         out = Path(directory)
@@ -40,11 +48,20 @@ class Command(BaseCommand):
         now = timezone.now()
         guides = not opts["no_guides"]
         for i, kind in enumerate(Letter.Kind.values):
-            app = _pick(kind)
+            app = _pick(kind) if opts["from_database"] else None
             source = "データベース"
             certificates = None
             if app is None:
-                data = render.sample_letter_data(i, kind=kind, at=now)
+                from letters.samples import sample_application
+
+                app, certificates = sample_application(i, at=now, worst=True)
+                data = render.LetterData(
+                    kind=kind,
+                    application=app,
+                    reference=f"SU-{now.year}-999{i:03d}",
+                    rendered_at=now,
+                    certificates=certificates,
+                )
                 source = "見本データ（保存しない）"
             else:
                 data = render.LetterData(
@@ -59,7 +76,9 @@ class Command(BaseCommand):
             path = out / f"{kind}.pdf"
             path.write_bytes(result.pdf)
             self.stdout.write(f"{path}: {Letter.Kind(kind).label}（{result.page_count}頁、{source}）")
-        office = Office.objects.first() or Office(code="main", name="本庁 市民課")
+            if opts["png"] and shutil.which("pdftoppm"):
+                subprocess.run(["pdftoppm", "-r", "100", "-png", str(path), str(out / kind)], check=True, timeout=120)
+        office = (Office.objects.first() if opts["from_database"] else None) or Office(code="main", name="本庁 市民課")
         rows = [
             {
                 "no": 1,

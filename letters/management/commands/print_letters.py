@@ -1,4 +1,8 @@
-"""Print the day's inquiry letters of an office in one pass, with the mailing list (差出票), into one PDF."""
+"""Print the day's inquiry letters of an office, with the mailing list (差出票), into one PDF, here and now.
+
+The letters are laid out in chunks (in worker processes for a large batch: ``letters.engine``); the
+progress bar advances as each chunk is done, and the batch's screen shows the same count meanwhile.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jpki', '0006_outside_hours_record'),
+        ('jpki', '0007_proxy_withdrawn'),
         ('residents', '0006_resident_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,244 @@
+"""After a batch is printed: the scan screen for its tracking numbers (お問い合わせ番号の入力) and the
+mailing list the post office takes (差出票), printed once every number is in and re-printable.
+
+The scan screen has one field per letter in the order of the list (reference and name beside it); a
+barcode scanner types the digits and Enter, and a small static script (``jpki/tracking_scan.js``, no
+inline script: the Content-Security-Policy allows scripts from this origin only) moves to the next
+field and checks each number as it is entered. The server checks them again (format, Japan Post's
+check digit, duplicates) and records them all in one service call (``letters.mailing``); an error
+shows at the letter's field. The views are mounted by ``MailingBatchAdmin.get_urls``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from jpki.readlog import record_read
+from letters import mailing
+from letters.models import MailingBatch, MailingListPrint
+from letters.views import pdf_response
+
+from . import submissions
+from .letters import ReasonForm
+
+
+def status_url(batch) -> str:
+    return reverse("admin:letters_mailingbatch_status", args=[batch.pk])
+
+
+def can_record(user) -> bool:
+    return user.has_perm("letters.change_letter") and user.has_perm("letters.view_mailingbatch")
+
+
+class TrackingScanForm(ReasonForm):
+    """One field per letter still to be posted (``tracking_<id>``), then the reason."""
+
+    number_fields = frozenset({"tracking_number"})
+
+    def __init__(self, *args, rows: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = self.fields.pop("reason")
+        self.rows = rows
+        self.number_fields = frozenset(row["field"] for row in rows) | {"tracking_number"}
+        for row in rows:
+            if row["done"]:
+                continue
+            letter = row["letter"]
+            self.fields[row["field"]] = forms.CharField(
+                label=f"{row['no']}. {letter.reference}",
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "numeric",
+                        "autocomplete": "off",
+                        "data-scan": "1",
+                        "size": 18,
+                        "aria-describedby": f"name-{letter.pk}",
+                    }
+                ),
+            )
+        self.fields["reason"] = reason
+
+    def numbers(self) -> dict[int, str]:
+        return {
+            row["letter"].pk: self.cleaned_data.get(row["field"], "")
+            for row in self.rows
+            if not row["done"] and self.cleaned_data.get(row["field"])
+        }
+
+
+class MailingListPrintForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("印刷の理由"),
+        max_length=500,
+        initial=_("差出票の印刷"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("再印刷のときは理由を書いてください（例: 郵便局で書き損じたため）。前の版もそのまま保存されます。"),
+    )
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def tracking_view(model_admin, request, pk):
+    """お問い合わせ番号の入力: the batch's letters in list order, one field each, saved in one step."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    batch = get_object_or_404(MailingBatch.objects.select_related("office"), pk=pk)
+    if not can_record(request.user):
+        raise PermissionDenied
+    if batch.render_state != MailingBatch.RenderState.DONE:
+        messages.warning(request, mailing.MSG_NOT_PRINTED)
+        return redirect(status_url(batch))
+    rows = mailing.scan_rows(batch)
+    form = TrackingScanForm(
+        request.POST if request.method == "POST" else None,
+        rows=rows,
+        initial={"reason": _t("お問い合わせ番号の入力（差出）")},
+    )
+    once = submissions.OneShot(request, submissions.Scope.of(request.user, "letters_mailingbatch_tracking", obj=batch))
+    recorded = None
+    try:
+        recorded = once.recorded()
+        if recorded is None and request.method == "POST" and form.is_valid():
+            numbers = form.numbers()
+            if not numbers:
+                form.add_error(None, _t("お問い合わせ番号が1件も入力されていません。"))
+            else:
+                done = once.submit(
+                    lambda: mailing.batch_record_tracking(
+                        batch=batch, actor=request.user, reason=form.cleaned_data["reason"], numbers=numbers
+                    ),
+                    result_url=lambda _result: status_url(batch),
+                )
+                messages.success(
+                    request, _t("%(count)d通のお問い合わせ番号と差出を記録しました。") % {"count": len(done)}
+                )
+                return redirect(status_url(batch))
+    except submissions.AlreadyRecorded as exc:
+        recorded = exc.submission
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+    fields = [(row, form[row["field"]] if row["field"] in form.fields else None) for row in rows]
+    record_read(
+        request,
+        screen="letter_workflow",
+        residents=[row["letter"].application.resident_id for row in rows],
+        query=str(batch),
+    )
+    context = {
+        **once.context(),
+        **(submissions.already_recorded_context(recorded, status_url(batch)) if recorded else {}),
+        **model_admin.admin_site.each_context(request),
+        "title": _("お問い合わせ番号の入力"),
+        "subtitle": str(batch),
+        "batch": batch,
+        "form": form,
+        "fields": fields,
+        "remaining": sum(1 for row in rows if not row["done"]),
+        "opts": MailingBatch._meta,
+        "back_url": status_url(batch),
+        "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),
+    }
+    return TemplateResponse(request, "admin/letters/tracking_scan.html", context)
+
+
+def mailing_list_view(model_admin, request, pk):
+    """Print (or re-print) the batch's 差出票: refused, with what is missing, until every number is in."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    batch = get_object_or_404(MailingBatch.objects.select_related("office"), pk=pk)
+    if not request.user.has_perm("letters.view_mailingbatch"):
+        raise PermissionDenied
+    can_print = request.user.has_perm("letters.change_letter")
+    missing = mailing.list_missing(batch)
+    prints = list(batch.list_prints.select_related("printed_by").order_by("-version"))
+    form = MailingListPrintForm(
+        request.POST if request.method == "POST" else None,
+        initial={"reason": _t("差出票の再印刷") if prints else _t("差出票の印刷")},
+    )
+    once = submissions.OneShot(request, submissions.Scope.of(request.user, "letters_mailingbatch_list", obj=batch))
+    recorded = None
+    try:
+        recorded = once.recorded()
+        if recorded is None and request.method == "POST":
+            if not can_print:
+                raise PermissionDenied
+            if form.is_valid():
+                reason = form.cleaned_data["reason"]
+                list_url = reverse("admin:letters_mailingbatch_list", args=[batch.pk])
+                printed = once.submit(
+                    lambda: mailing.mailing_list_print(batch=batch, actor=request.user, reason=reason),
+                    result_url=lambda _printed: list_url,
+                )
+                done = _t("差出票（第%(version)d版）を印刷しました。") % {"version": printed.version}
+                messages.success(request, done)
+                return redirect(list_url)
+    except submissions.AlreadyRecorded as exc:
+        recorded = exc.submission
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+    context = {
+        **once.context(),
+        **(submissions.already_recorded_context(recorded, status_url(batch)) if recorded else {}),
+        **model_admin.admin_site.each_context(request),
+        "title": _("差出票（郵便局へ提出）"),
+        "subtitle": str(batch),
+        "batch": batch,
+        "form": form,
+        "missing": missing,
+        "prints": prints,
+        "can_print": can_print and missing is None,
+        "can_record": can_record(request.user),
+        "opts": MailingBatch._meta,
+        "back_url": status_url(batch),
+        "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),
+    }
+    return TemplateResponse(request, "admin/letters/mailing_list.html", context)
+
+
+def mailing_list_download(model_admin, request, pk, version):
+    """One stored print of the 差出票 (the read recorded: it names every addressee)."""
+    printed = get_object_or_404(
+        MailingListPrint.objects.select_related("batch", "batch__office"), batch_id=pk, version=version
+    )
+    if not (request.user.has_perm("letters.view_mailingbatch") and request.user.has_perm("letters.view_letter")):
+        raise PermissionDenied
+    data = mailing.mailing_list_open(printed=printed, actor=request.user, path=request.path)
+    record_read(
+        request,
+        screen="batch_pdf",
+        residents=list(printed.batch.letters.values_list("application__resident_id", flat=True)),
+        query=str(printed),
+    )
+    batch = printed.batch
+    name = f"差出票-{batch.office.code}-{batch.date:%Y%m%d}-{batch.number}-v{version}.pdf"
+    return pdf_response(data, name, inline=request.GET.get("inline") == "1")
+
+
+def status_context(request, batch, *, done: bool) -> dict:
+    """The batch page's next steps once printed: the scan screen and the 差出票 (with what is missing)."""
+    if not done:
+        return {}
+    missing = mailing.list_missing(batch)
+    return {
+        "tracking_url": reverse("admin:letters_mailingbatch_tracking", args=[batch.pk])
+        if can_record(request.user)
+        else None,
+        "mailing_list_url": reverse("admin:letters_mailingbatch_list", args=[batch.pk]),
+        "mailing_list_missing": missing.message if missing else "",
+    }

@@ -7,16 +7,12 @@ a load carries whole records consistent with the register.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from jpki.demo.feed import SEX_CODE, write_csv
 from jpki.demo.names import CITY_PREFIX, FOREIGN_NAMES, GIVEN_NAMES, RARE_SURNAMES, SURNAMES, TOWNS
-from residents.feed import COLUMNS
-
-SEX_CODE = {"male": "1", "female": "2"}
 
 
 @dataclass(frozen=True)
@@ -92,14 +88,6 @@ def row(event_id: str, event: str, on: date, person: Person, *, departed: bool =
         "status_of_residence": person.residence_status,
         "period_of_stay_ends_on": f"{person.stay_ends_on:%Y-%m-%d}" if person.stay_ends_on else "",
     }
-
-
-def write_csv(rows: list[dict], *, encoding: str = "utf-8") -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
 
 
 def initial_load(n: int, *, prefix: str, today: date, seed: int = 1) -> tuple[list[Person], bytes]:

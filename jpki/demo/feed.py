@@ -10,15 +10,27 @@ Writes nothing to the database.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from jpki.bench.intake import SEX_CODE, write_csv
+from residents.feed import COLUMNS
 from residents.models import Resident
 from residents.safety import individual_number_check_digit
 
 from .names import CITY_PREFIX, TOWNS
+
+SEX_CODE = {"male": "1", "female": "2"}
+
+
+def write_csv(rows: list[dict], *, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
 
 
 def resident_row(event_id: str, kind: str, on: date, resident: Resident, **over) -> dict:

@@ -350,3 +350,26 @@ def test_counter_procedure_on_a_record_the_feed_changed_is_refused(clerk):
         documents=[services.DocumentShown("resident", "mynumber_card", "吹田市長", "0000 0000 0001")],
     )
     assert Certificate.objects.filter(card__resident=resident, status="valid").count() == 2
+
+
+def test_several_events_of_one_person_go_through_the_services_in_order():
+    _resident, signing, user = with_certificates("K6")
+    data = feed(
+        row("E2", "death", "K6", effective_on="2026-11-21", postal_code="", address_town="", address_block=""),
+        row("E1", "move_within", "K6", effective_on="2026-11-20", address_block="6番6号"),
+    )
+    result = run(data)
+    assert result.refusals == []
+    resident = state("K6")
+    assert resident.status == "deceased" and resident.address_block == "6番6号"
+    assert [(r["event_id"], r["kind"]) for r in result.revocations] == [
+        ("E1", "署名用電子証明書"),
+        ("E2", "利用者証明用電子証明書"),
+    ]
+    assert not valid(signing) and not valid(user)
+    reasons = list(
+        Resident.history.filter(resident_key="K6")
+        .order_by("history_id")
+        .values_list("history_change_reason", flat=True)
+    )
+    assert "E1" in reasons[-2] and "E2" in reasons[-1]

@@ -183,13 +183,16 @@ _CHAR_LIMITS = tuple(
 )
 
 
-def register_feed_new(*, actor, reason: str, resident_key: str, on: date, **fields) -> Resident:
-    """A new resident from the register feed (出生・転入), with the feed's 宛名番号 (``resident_key``)."""
+def register_feed_new(*, actor, reason: str, on: date, **fields) -> Resident:
+    """A new resident from the register feed (出生・転入), with the feed's 宛名番号 (``resident_key``
+    among the fields)."""
     reason = require_reason(reason)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"resident_key"}
     if unknown:
         raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
-    resident = Resident(resident_key=resident_key, status_changed_on=on, **fields)
+    if not fields.get("resident_key"):
+        raise ValidationError({"resident_key": "宛名番号がありません。"})
+    resident = Resident(status_changed_on=on, **fields)
     _clean(resident)
     with transaction.atomic():
         save(resident, actor, reason)

@@ -553,3 +553,61 @@ class ReviewSignOff(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.item_key} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class FeedRun(models.Model):
+    """One run of the register feed (住民記録システムからの異動連携): a dry run or an apply, with its
+    counts, outcome and the report the screen shows. Written by ``jpki.services.feed`` only."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("反映済み")
+        REFUSED = "refused", _("拒否（何も反映していません）")
+        DRY_RUN_CLEAN = "dry_run_clean", _("試行（問題なし）")
+        DRY_RUN_REFUSED = "dry_run_refused", _("試行（拒否される行あり）")
+
+    file_name = models.CharField(_("ファイル名"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    encoding = models.CharField(_("文字コード"), max_length=16, default="utf-8")
+    stored_file = models.CharField(_("保管ファイル"), max_length=300, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("実行者")
+    )
+    started_at = models.DateTimeField(_("開始日時"), db_index=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    dry_run = models.BooleanField(_("試行"), default=True)
+    outcome = models.CharField(_("結果"), max_length=20, choices=Outcome.choices)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    counts = models.JSONField(_("異動の種類ごとの件数"), default=dict, blank=True)
+    certificates_revoked = models.PositiveIntegerField(_("失効する電子証明書"), default=0)
+    skipped = models.PositiveIntegerField(_("反映済みのため省略"), default=0)
+    refused_rows = models.PositiveIntegerField(_("拒否した行"), default=0)
+    report = models.JSONField(_("報告"), default=dict, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("異動連携の実行")
+        verbose_name_plural = _("異動連携の実行")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} {self.get_outcome_display()}"
+
+
+class AppliedFeedEvent(models.Model):
+    """An event of the register feed that was applied (the idempotency key is ``event_id``)."""
+
+    event_id = models.CharField(_("異動の識別子"), max_length=40, unique=True)
+    run = models.ForeignKey(FeedRun, on_delete=models.PROTECT, related_name="applied_events", verbose_name=_("実行"))
+    line = models.PositiveIntegerField(_("行"))
+    kind = models.CharField(_("異動の種類"), max_length=20)
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("住民")
+    )
+
+    class Meta:
+        verbose_name = _("反映済みの異動")
+        verbose_name_plural = _("反映済みの異動")
+        ordering = ["run", "line"]
+
+    def __str__(self):
+        return f"{self.event_id} ({self.kind})"

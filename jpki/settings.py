@@ -193,6 +193,8 @@ STORAGES = {
 # Rendered letters hold personal data: they live outside any public path and are served only by
 # permission-checked views. There is deliberately no MEDIA_URL route.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var" / "private")
+# The register feed's upload (admin): largest file accepted, in bytes (kept under PRIVATE_STORAGE_ROOT/feeds).
+FEED_MAX_UPLOAD_BYTES = env.int("FEED_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
 # --- background tasks -------------------------------------------------------------------------
 # Batch PDFs are rendered outside the web request: the request stores a task in the database (in

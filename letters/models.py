@@ -30,19 +30,20 @@ class PrivateStorage(FileSystemStorage):
     def __init__(self, **kwargs):
         kwargs.setdefault("file_permissions_mode", 0o640)
         kwargs.setdefault("directory_permissions_mode", 0o750)
+        self.fixed_location = kwargs.pop("location", None)
         super().__init__(**kwargs)
 
     # Read the setting at use time (not import time), so tests and deployments can move it.
     @property
     def base_location(self):
-        return self._value_or_setting(self._location, settings.PRIVATE_STORAGE_ROOT)
+        return self.fixed_location if self.fixed_location is not None else settings.PRIVATE_STORAGE_ROOT
 
     @property
     def location(self):
         return os.path.abspath(self.base_location)
 
     def url(self, name):  # pragma: no cover - there is deliberately no public URL
-        raise NotImplementedError("Rendered letters are only served by permission-checked views.")
+        raise ValueError("Rendered letters have no URL: they are only served by permission-checked views.")
 
 
 def private_storage() -> PrivateStorage:

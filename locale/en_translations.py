@@ -515,6 +515,72 @@ EN = {
     "開始": "Started",
     "終了": "Finished",
     "通": " letters",
+    # --- the register feed (task feed) ---
+    "反映済み": "Applied",
+    "拒否（何も反映していません）": "Refused (nothing applied)",
+    "試行（問題なし）": "Dry run (clean)",
+    "試行（拒否される行あり）": "Dry run (rows refused)",
+    "ファイル名": "File name",
+    "文字コード": "Encoding",
+    "保管ファイル": "Stored file",
+    "実行者": "Started by",
+    "開始日時": "Started at",
+    "終了日時": "Finished at",
+    "試行": "Dry run",
+    "結果": "Outcome",
+    "行数": "Rows",
+    "異動の種類ごとの件数": "Counts per event kind",
+    "失効する電子証明書": "Certificates to be revoked",
+    "失効した電子証明書": "Certificates revoked",
+    "反映済みのため省略": "Skipped as already applied",
+    "拒否した行": "Refused rows",
+    "報告": "Report",
+    "異動連携の実行": "Register feed run",
+    "異動の識別子": "Event id",
+    "実行": "Run",
+    "行": "Line",
+    "反映済みの異動": "Applied feed event",
+    "異動連携ファイル（CSV）": "Register feed file (CSV)",
+    "ファイルが大きすぎます（上限 %(limit)s MB）。": "The file is too large (limit %(limit)s MB).",
+    "ファイルが空です。": "The file is empty.",
+    "異動連携の結果": "Register feed result",
+    "異動連携の試行結果": "Register feed dry run",
+    "異動連携ファイルの取込（試行）": "Import a register feed file (dry run)",
+    "この試行結果からは反映できません。ファイルをもう一度取り込んでください。": (
+        "This dry run cannot be applied. Import the file again."
+    ),
+    "拒否された行があるため、ファイル全体を反映していません。": "Rows were refused: nothing of the file was applied.",
+    "異動連携ファイルを反映しました。": "The register feed file was applied.",
+    "住民記録システムからの異動連携": "Register feed from the resident-records system",
+    "異動連携ファイルを取り込む": "Import a register feed file",
+    "住民記録システムから受け取った異動連携ファイル（CSV）を選んでください。まず試行し、結果を確認してから反映します。試行では何も書き込みません。": (
+        "Choose the register feed file (CSV) received from the resident-records system. It is first "
+        "tried (a dry run writes nothing); you apply it after checking the result."
+    ),
+    "上限 %(max_mb)s MB。": "Limit %(max_mb)s MB.",
+    "試行する": "Dry run",
+    "拒否した行（ファイル全体が反映されません）": "Refused rows (nothing of the file is applied)",
+    "宛名番号": "Resident key",
+    "電子証明書に使用できない文字（代替文字・カナの準備）と通知書のフォントにない文字": (
+        "Characters a certificate cannot hold (prepare substitutes or kana) and characters no letter font has"
+    ),
+    "項目": "Field",
+    "内容": "Text",
+    "フォントにない文字": "Not in the letter fonts",
+    "文字を省く": "Dropped",
+    "カナで記録": "Kana needed",
+    "窓口で登録済みの住民との照合・登録内容との差異": "Matched with residents registered at the counter; differences",
+    "差異": "Differences",
+    "差異なし": "No difference",
+    "一覧は先頭の一部のみ表示しています（すべては manage.py import_register --dry-run で確認できます）。": (
+        "Only the first entries are listed (manage.py import_register --dry-run shows them all)."
+    ),
+    "この内容で住民記録に反映します。反映すると電子証明書の失効も記録されます。": (
+        "Apply this to the register. Applying also records the certificate revocations."
+    ),
+    "反映する": "Apply",
+    "別のファイルを取り込む": "Import another file",
+    "異動連携の実行一覧": "Register feed runs",
     # --- the clerk's day (issue 13): withdrawal, slip, defaults, proxy picker ---
     "再交付するカード（紛失・返納するカード）は本人確認書類になりません。運転免許証など他の書類を確認してください。": (
         "The card being replaced (lost or returned) is not an identity document. Check another one, "
@@ -877,7 +943,6 @@ EN = {
     "この項目は既に確認済みです。": "This item has already been checked.",
     "本日の処理（すべて）": "Today's items (all)",
     "未確認の時間外の申請": "Unchecked applications outside hours",
-    "内容": "Details",
     "確認": "Check",
     "ご自身が行った処理は確認済みにできません。": "You cannot sign off your own actions.",
     "本人の処理": "Your own action",
@@ -907,7 +972,6 @@ EN = {
     # --- register procedures (転入, 有効期間の変更) ---
     "処理日時": "Processed at",
     "処理者": "Processed by",
-    "宛名番号": "Resident number",
     "住民記録システムの宛名番号（個人番号ではありません）。": "The resident number of the resident-records system (not the individual number).",
     "転入日（異動日）": "Date of moving in",
     "転入日が未来の日付になっています。": "The date of moving in is in the future.",
@@ -1020,6 +1084,9 @@ EN = {
     ),
     "有効な利用者証明用電子証明書がないため初期化できません（新規発行になります）。": (
         "No valid user certificate to initialize (it would be a new issuance)."
+    ),
+    "有効期間の変更が必要なカードはありません（在留期間の更新後に行います）。": (
+        "No card needs a validity change (it is done after the period of stay is extended)."
     ),
 }
 

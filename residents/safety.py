@@ -91,6 +91,9 @@ NOT_FREE_TEXT = frozenset(
         "letters.pdf",
         "letters.reference",
         "letters.reference_root",
+        # The register feed's run: the file's SHA-256 and the stored file name (made from it).
+        "jpki.sha256",
+        "jpki.stored_file",
         # Random hex: certificate serials, single-use confirm tokens.
         "jpki.serial",
         "jpki.token",

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import safety
@@ -226,3 +226,141 @@ def substitution_save(*, actor, reason: str, original: str, substitute: str, not
         instance.full_clean()
         save(instance, actor, reason)
     return instance
+
+
+# --- the register feed (INTAKE.md): writes for jpki.services.feed, which orchestrates them -----------------------
+
+_POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
+_CHAR_LIMITS = tuple(
+    (f.attname, f.max_length)
+    for f in Resident._meta.concrete_fields
+    if isinstance(f, models.CharField) and f.max_length and f.name not in Resident.SEARCH_FIELDS
+)
+
+
+def register_feed_new(*, actor, reason: str, on: date, **fields) -> Resident:
+    """A new resident from the register feed (出生・転入), with the feed's 宛名番号 (``resident_key``
+    among the fields)."""
+    reason = require_reason(reason)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"resident_key"}
+    if unknown:
+        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
+    if not fields.get("resident_key"):
+        raise ValidationError({"resident_key": "宛名番号がありません。"})
+    resident = Resident(status_changed_on=on, **fields)
+    _clean(resident)
+    with transaction.atomic():
+        save(resident, actor, reason)
+    return resident
+
+
+def _check_fields(resident: Resident) -> None:
+    """Field validation without a query (lengths, choices, the postal code's form, no future
+    birth date) for the feed's writes, whose rows ``residents.feed`` has checked already; the
+    database's unique and check constraints guard the rest."""
+    errors: dict[str, list[str]] = {}
+    for name, limit in _CHAR_LIMITS:
+        value = getattr(resident, name)
+        if isinstance(value, str) and len(value) > limit:
+            errors.setdefault(name, []).append(f"{limit}文字以内で入力してください。")
+    if resident.sex not in Resident.Sex.values:
+        errors.setdefault("sex", []).append("性別を選択してください。")
+    if not _POSTAL.match(resident.postal_code or ""):
+        errors.setdefault("postal_code", []).append("郵便番号は 564-8550 の形式で入力してください。")
+    if not resident.name or not isinstance(resident.birth_date, date):
+        errors.setdefault("__all__", []).append("氏名と生年月日は必須です。")
+    elif resident.birth_date > timezone.localdate():
+        errors.setdefault("birth_date", []).append("生年月日が未来の日付になっています。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def register_feed_update(
+    *, resident: Resident, actor, reason: str, on: date | None = None, locked: bool = False, **changes
+) -> Resident:
+    """The register feed's snapshot applied to a row: the changed fields, and with ``on`` a person
+    who had left (転出・国外転出・職権消除) registered again (転入). Nothing else. ``locked``: the
+    caller holds this row's lock in its transaction and ``resident`` is that row (no second read)."""
+    reason = require_reason(reason)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+    with transaction.atomic():
+        current = resident if locked else Resident.objects.select_for_update().get(pk=resident.pk)
+        if on is not None:
+            if current.status == Resident.Status.DECEASED:
+                raise ValidationError({"__all__": "死亡として記録されている方は転入できません。"})
+            current.status = Resident.Status.REGISTERED
+            current.status_changed_on = on
+        elif not current.is_registered:
+            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+        for key, value in changes.items():
+            setattr(current, key, value)
+        safety.check_instance_text(current)
+        _check_fields(current)
+        save(current, actor, reason)
+    return current
+
+
+def register_feed_bulk_new(*, actor, rows: list[tuple[dict, str]], at: datetime, batch_size: int = 1000) -> list:
+    """Many new residents at once (the feed's initial load): ``rows`` are (fields with
+    ``resident_key`` and ``status_changed_on``, reason). Each row is checked like a single entry
+    (free text, field validation) without a query per row; the database's unique and check
+    constraints guard the rest. One history row per resident, with its own reason."""
+    from simple_history.utils import bulk_create_with_history
+
+    residents = []
+    for fields, reason in rows:
+        resident = Resident(**fields)
+        safety.check_instance_text(resident)
+        safety.check_text(reason, "reason")
+        _check_fields(resident)
+        resident.fill_search_keys()
+        resident._change_reason = reason
+        residents.append(resident)
+    with transaction.atomic():
+        bulk_create_with_history(residents, Resident, batch_size=batch_size, default_user=actor, default_date=at)
+    return residents
+
+
+def register_feed_bulk_change(*, actor, rows: list[tuple[Resident, dict, str]], at: datetime, batch_size: int = 500):
+    """Many of the feed's changes at once: ``rows`` are (a row the caller locked in its transaction,
+    the changes, the reason). A change may be a departure (``status`` one of the departure statuses
+    and ``status_changed_on``). Each row is checked as in :func:`register_feed_update` and gets its
+    own history row with its own reason. Returns the rows."""
+    from simple_history.utils import bulk_update_with_history
+
+    allowed = set(EDITABLE_FIELDS) | {"status", "status_changed_on"}
+    groups: dict[frozenset, list[Resident]] = {}  # rows by the columns they change: smaller UPDATEs
+    residents = []
+    for resident, changes, reason in rows:
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+        if not resident.is_registered:
+            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+        if "status" in changes:
+            on = changes.get("status_changed_on")
+            if changes["status"] not in DEPARTURE_STATUSES or not isinstance(on, date):
+                raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
+            if on > timezone.localdate(at) or on < resident.birth_date:
+                raise ValidationError({"on": "異動日が正しくありません。"})
+        for key, value in changes.items():
+            setattr(resident, key, value)
+        safety.check_instance_text(resident)
+        safety.check_text(reason, "reason")
+        _check_fields(resident)
+        columns = {"updated_at", *changes}
+        if {"name", "name_kana"} & set(changes):
+            resident.fill_search_keys()
+            columns.update(Resident.SEARCH_FIELDS)
+        resident.updated_at = at
+        resident._change_reason = require_reason(reason)
+        groups.setdefault(frozenset(columns), []).append(resident)
+        residents.append(resident)
+    with transaction.atomic():
+        for columns, group in groups.items():
+            bulk_update_with_history(
+                group, Resident, fields=sorted(columns), batch_size=batch_size, default_user=actor, default_date=at
+            )
+    return residents

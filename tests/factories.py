@@ -57,6 +57,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resident
 
+    resident_key = factory.Sequence(lambda n: f"F{n:07d}")
     name = "山田　花子"
     name_kana = "ヤマダ　ハナコ"
     birth_date = dt.date(1985, 6, 1)

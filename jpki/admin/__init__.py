@@ -11,7 +11,18 @@ this package, which registers every screen). Nothing below imports from here; en
   ``badges``: status badges; ``base``: what they share.
 """
 
-from . import audit, batches, letters, logins, readlog, records, residents, review, site  # noqa: F401  (registers the screens)
+from . import (  # noqa: F401  (registers the screens)
+    audit,
+    batches,
+    feed,
+    letters,
+    logins,
+    readlog,
+    records,
+    residents,
+    review,
+    site,
+)
 from .changelists import protect_every_list  # noqa: E402
 
 protect_every_list()  # last: every list page registered by now answers a filter it cannot use with a message

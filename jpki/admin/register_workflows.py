@@ -70,11 +70,10 @@ class CardValidityWorkflow(Workflow):
     )
 
     def available(self, resident, card, valid):
-        """An :class:`offers.Availability` like every other button's (the resident page shows its reason)."""
         if not resident.is_registered:
             return offers.refused(offers.MSG_NOT_REGISTERED)
-        if services.card_validity_new_expiry(resident, card) is None:
-            return offers.refused(_t("有効期間の変更が必要なカードはありません。"))
+        if card is None or services.card_validity_new_expiry(resident, card) is None:
+            return offers.refused(_t("有効期間の変更が必要なカードはありません（在留期間の更新後に行います）。"))
         return offers.OK
 
     def preview(self, request, form, resident, application):

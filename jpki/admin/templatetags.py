@@ -15,6 +15,7 @@ def counter_dashboard(context):
     if request is None or not request.user.is_active or not request.user.is_staff:
         return None
     from jpki.admin.dashboard import dashboard
+    from jpki.admin.feed import can_run_feed as feed_allowed
     from jpki.admin.ledger import can_view_ledger
 
     data = dashboard()
@@ -23,6 +24,7 @@ def counter_dashboard(context):
     if shown:  # the panels list residents by name: in the read log
         record_read(request, screen="dashboard", residents=shown)
     data["can_audit"] = request.user.has_perm("jpki.view_recordview")
+    data["can_feed"] = feed_allowed(request.user)
     data["can_ledger"] = can_view_ledger(request.user)  # the 交付記録簿 link only for who may open it
     from jpki.admin.review import dashboard_panel
 

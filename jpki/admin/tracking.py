@@ -213,8 +213,9 @@ def mailing_list_view(model_admin, request, pk):
 
 def mailing_list_download(model_admin, request, pk, version):
     """One stored print of the 差出票 (the read recorded: it names every addressee)."""
+    batch = get_object_or_404(MailingBatch, pk=pk)  # the pk lookup answers 404 for an id out of range
     printed = get_object_or_404(
-        MailingListPrint.objects.select_related("batch", "batch__office"), batch_id=pk, version=version
+        MailingListPrint.objects.select_related("batch", "batch__office"), batch=batch, version=version
     )
     if not (request.user.has_perm("letters.view_mailingbatch") and request.user.has_perm("letters.view_letter")):
         raise PermissionDenied

@@ -268,7 +268,17 @@ class ApplicationsMixin:
         """An appointed-proxy application still in progress (or ended by a returned letter)."""
         if stage is None:
             r = rng.random()
-            stage = "visit1" if r < 0.3 else "letter_sent" if r < 0.7 else "reply_received" if r < 0.88 else "returned"
+            stage = (
+                "visit1"
+                if r < 0.3
+                else "letter_sent"
+                if r < 0.68
+                else "reply_received"
+                if r < 0.86
+                else "returned"
+                if r < 0.96
+                else "withdrawn"
+            )
         hi = self.last_event_ord if stage == "visit1" else self._prev_day(self.today_ord - 1)
         lo = self.today_ord - (2 if stage == "visit1" else 45)
         o = self._app_day(rng, lo=lo) if stage == "visit1" else self._counter_day(rng, lo, hi)
@@ -283,6 +293,7 @@ class ApplicationsMixin:
             "letter_sent": "letter_sent",
             "reply_received": "reply_received",
             "returned": "returned",
+            "withdrawn": "cancelled",
         }[stage]
         app = self._application(rng, p, card, o, kind, "proxy", signing=signing, user=True, status=status)
         proxy = self._proxy(rng, p, app, stage, app.received_at, app.office_id)
@@ -298,6 +309,10 @@ class ApplicationsMixin:
             proxy.returned_at = max(self._moment(rng, r), proxy.letter_sent_at + timedelta(hours=1))
             proxy.return_reason = RETURN_REASONS[rng.randrange(len(RETURN_REASONS))]
             app.notes = "照会書が返戻されたため申請は終了。居住実態の確認を住民記録担当へ依頼。"
+        if stage == "withdrawn":  # 取下げ after the letter went out: the letter stays recorded
+            day = self._counter_day(rng, o + 2, self.last_event_ord) or self.last_event_ord
+            app.completed_at = max(self._moment(rng, day), proxy.letter_sent_at + timedelta(hours=1))
+            app.notes = f"取下げ（{app.completed_at:%Y-%m-%d}）: 本人から電話で取下げの申出（代理人の来庁が困難なため）"
         if rng.random() < 0.5:
             self._docs(
                 chunk,
@@ -351,7 +366,7 @@ class ApplicationsMixin:
         rng.shuffle(adults)
         pick = iter(adults * 8)
         stages = {pr.stage for pr in chunk.proxies}
-        for stage in ("visit1", "letter_sent", "reply_received", "returned"):
+        for stage in ("visit1", "letter_sent", "reply_received", "returned", "withdrawn"):
             if stage not in stages:
                 for _ in range(20):
                     p, card, _u, _s = next(pick)

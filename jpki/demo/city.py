@@ -91,6 +91,7 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
         self.p_today = max(1.0 / max(1, n_window), min(0.35, 10.0 / max(1.0, residents * 0.05)))
         self._search_cache: dict[tuple[str, str], dict] = {}
         self._serial_next = self._serial_base = self._serial_limit = 0
+        self._key_next = self._key_base = 0
         self.stats: dict[str, int] = {}
         self.timings: dict[str, float] = {}  # seconds per phase, for the summary
         # weighted tables
@@ -168,6 +169,15 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
             .first()
         )
         self._serial_base = int(last[len(SERIAL_PREFIX) :]) + 1 if last else 1
+        # 宛名番号 of the demo city: D + 10 digits (never 12 digits in a row: not a 個人番号's shape),
+        # after the highest one already there (--append).
+        last_key = (
+            Resident.objects.filter(resident_key__regex=r"^D[0-9]{10}$")
+            .order_by("-resident_key")
+            .values_list("resident_key", flat=True)
+            .first()
+        )
+        self._key_base = int(last_key[1:]) + 1 if last_key else 1
 
     # ---------------------------------------------------------------- entry point
     def build(self) -> dict:
@@ -224,6 +234,8 @@ class CityBuilder(StagingMixin, PeopleMixin, CardsMixin, ApplicationsMixin):
         return self.stats
 
     def _start_chunk(self, c: int):
+        # Each chunk's keys from its own range (room for the residents a chunk adds for variety).
+        self._key_next = self._key_base + c * self.batch_size * 2
         self._serial_next = self._serial_base + c * self.batch_size * _IDS_PER_RESIDENT["certificates"]
         self._serial_limit = self._serial_next + self.batch_size * _IDS_PER_RESIDENT["certificates"]
 

@@ -327,6 +327,10 @@ class StagingMixin:
             "default_change_reason": CHANGE_REASON,
             "default_date": self.now,
         }
+        for res in chunk.residents:
+            if not res.resident_key:
+                res.resident_key = f"D{self._key_next:010d}"
+                self._key_next += 1
         with transaction.atomic():
             bulk_create_with_history(chunk.residents, Resident, **kw)
             for card in chunk.cards:

@@ -40,6 +40,12 @@ from .counter import (
 from .expiry import (
     expire_due,
 )
+from .feed import (
+    FEED_USERNAME,
+    FeedResult,
+    feed_import,
+    feed_system_user,
+)
 from .proxy import (
     PROXY_CHECKLIST,
     application_cancel,
@@ -109,4 +115,8 @@ __all__ = [
     "card_validity_change",
     "card_validity_new_expiry",
     "resident_move_in_at_counter",
+    "FEED_USERNAME",
+    "FeedResult",
+    "feed_import",
+    "feed_system_user",
 ]

@@ -492,9 +492,23 @@ def _atomic_domain_write(fn):
     return wrapper
 
 
+MSG_RESIDENT_CHANGED = (
+    "確認画面を表示した後に、この方の住民記録が更新されました（住民記録システムからの異動連携など）。"
+    "住民画面を開き直し、最新の内容で手続をやり直してください。"
+)
+
+
 def _lock_resident(resident: Resident) -> Resident:
-    """Serialize procedures on one resident (row lock on PostgreSQL; SQLite locks on write)."""
-    return Resident.objects.select_for_update().get(pk=resident.pk)
+    """Serialize procedures on one resident (row lock on PostgreSQL; SQLite locks on write).
+
+    A version check: the caller's row was read before the lock (the screen showed it); when the
+    locked row was saved since (``updated_at`` moved, e.g. the register feed changed the address),
+    the procedure is refused rather than applied to what the clerk no longer sees."""
+    locked = Resident.objects.select_for_update().get(pk=resident.pk)
+    seen = getattr(resident, "updated_at", None)
+    if seen is not None and locked.updated_at != seen:
+        raise ValidationError({"__all__": MSG_RESIDENT_CHANGED})
+    return locked
 
 
 def _same_day_start(*, reason, at, applicant_type, outside_hours_confirmed, actor, office, resident):

@@ -68,8 +68,8 @@ class Endpoint:
 def _pattern_text(pattern) -> str:
     p = pattern.pattern
     if isinstance(p, RoutePattern):
-        return str(p._route)
-    text = str(p._regex)
+        return str(p)
+    text = str(p)
     return text.lstrip("^").rstrip("$").replace("\\Z", "")
 
 
@@ -77,7 +77,7 @@ def _param_names(pattern) -> list[str]:
     p = pattern.pattern
     if isinstance(p, RoutePattern):
         return list(p.converters)
-    return [name for name, _start, _end in _regex_groups(str(p._regex))]
+    return [name for name, _start, _end in _regex_groups(str(p))]
 
 
 def _regex_groups(regex: str) -> list[tuple[str, int, int]]:
@@ -115,7 +115,7 @@ def _admin_model_for(resolver: URLResolver, inside_admin: bool):
     """The ModelAdmin whose ``urls`` this resolver includes (``<app_label>/<model_name>/``)."""
     if not inside_admin or not isinstance(resolver.pattern, RoutePattern):
         return None
-    route = str(resolver.pattern._route).strip("/")
+    route = str(resolver.pattern).strip("/")
     for model, model_admin in registered_admins():
         if route == f"{model._meta.app_label}/{model._meta.model_name}":
             return model_admin
@@ -295,7 +295,7 @@ def _fill(endpoint: Endpoint, values: dict) -> str:
     parts = []
     for p in endpoint.patterns:
         if isinstance(p.pattern, RoutePattern):
-            route = str(p.pattern._route)
+            route = str(p.pattern)
 
             def sub(match):
                 name = match.group("name")
@@ -304,7 +304,7 @@ def _fill(endpoint: Endpoint, values: dict) -> str:
 
             parts.append(re.sub(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", sub, route))
         else:
-            parts.append(_fill_regex(str(p.pattern._regex), values))
+            parts.append(_fill_regex(str(p.pattern), values))
     return "/" + "".join(parts)
 
 

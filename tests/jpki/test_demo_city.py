@@ -384,3 +384,11 @@ def test_two_processes_build_the_same_city(tmp_path):
     assert len(parallel[0]) == 230
     _out, con = run(1)
     assert city_of(con) == parallel
+
+
+def test_every_demo_resident_has_a_unique_key_that_is_not_an_individual_number(city):
+    from residents.safety import looks_like_individual_number
+
+    keys = list(Resident.objects.values_list("resident_key", flat=True))
+    assert None not in keys and len(set(keys)) == len(keys) == Resident.objects.count()
+    assert not any(looks_like_individual_number(k) for k in keys)

@@ -1088,6 +1088,8 @@ EN = {
     "有効期間の変更が必要なカードはありません（在留期間の更新後に行います）。": (
         "No card needs a validity change (it is done after the period of stay is extended)."
     ),
+    "UTF-8（BOM 付きも可）": "UTF-8 (with or without BOM)",
+    "cp932（Shift_JIS）": "cp932 (Shift_JIS)",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -31,7 +31,7 @@ from .base import ReadOnlyDomainAdmin
 
 PROCEDURE = "feed_apply"
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
-ENCODINGS = (("utf-8", "UTF-8（BOM 付きも可）"), ("cp932", "cp932（Shift_JIS）"))
+ENCODINGS = (("utf-8", _("UTF-8（BOM 付きも可）")), ("cp932", _("cp932（Shift_JIS）")))
 
 
 def max_upload_bytes() -> int:

@@ -18,12 +18,20 @@ from django.utils.translation import gettext as _t
 
 from jpki import rules, security, services
 from jpki.models import Application
+from jpki.services.base import MSG_RESIDENT_CHANGED
 from residents.models import Resident
 
 from . import forms as wf_forms
 from . import letters_bridge, slips, submissions
 from .workflow_base import _d, _DryRun
 from .workflows import WORKFLOWS
+
+VERSION_FIELD = "_resident_version"
+
+
+def resident_version(resident: Resident) -> str:
+    """The version of the resident's row the confirm page shows (its last save)."""
+    return resident.updated_at.isoformat() if resident.updated_at else ""
 
 
 def counter_status(now=None) -> dict:
@@ -82,10 +90,18 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
             form.full_clean()
             form._errors = ErrorDict()  # back to editing: no error noise
         elif form.is_valid():
-            content = submissions.form_content(form)
+            # The resident's record as the confirm page showed it (signed with the content): a record
+            # changed since (the register feed, another counter) is refused, never applied to what the
+            # clerk no longer sees.
+            # (A confirm without the field is checked by its token alone: signed with the version then.)
+            shown = request.POST.get(VERSION_FIELD) if action == "confirm" else None
+            shown = resident_version(resident) if shown is None else shown
+            content = {**submissions.form_content(form), VERSION_FIELD: shown}
             token = submissions.issue(scope, content, nonce=nonce)
             try:
                 if action == "confirm":
+                    if shown != resident_version(resident):
+                        raise ValidationError({"__all__": MSG_RESIDENT_CHANGED})
                     result = submissions.submit_once(
                         posted,
                         scope,
@@ -143,6 +159,8 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         "submission_field": submissions.FIELD,
         "submission_value": token if step == "confirm" else nonce,
         "submission_token": token,
+        "version_field": VERSION_FIELD,
+        "resident_version": resident_version(resident),
         "counter": counter_status(),
         "has_outside_hours": "outside_hours_confirmed" in form.fields,
         "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),

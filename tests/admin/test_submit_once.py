@@ -521,3 +521,32 @@ def test_letter_steps_replayed_record_once(name, data, clerk, clerk_client):
         recorded = effects()
         assert is_already_recorded(clerk_client.post(url, posted), ProcedureSubmission.objects.get())
     assert effects() == recorded
+
+
+def test_a_resident_changed_between_confirm_and_submit_is_refused_with_the_reason(clerk_client, clerk):
+    """The register feed (or another counter) changed the record after the confirm page was shown:
+    the procedure is refused with the reason, nothing recorded (INTAKE.md, "Safe beside the counter")."""
+    from jpki.services.base import MSG_RESIDENT_CHANGED
+    from residents import services as register
+
+    resident = _with_card()
+    url = reverse("admin:residents_resident_workflow", args=[resident.pk, "issue"])
+    with frozen(OPEN_NOW):
+        review = clerk_client.post(url, {**ISSUE, "_step": "review"})
+        assert review.context["step"] == "confirm"
+        shown = review.context["resident_version"]
+        assert f'name="_resident_version" value="{shown}"' in review.content.decode()
+        register.register_change(
+            resident=Resident.objects.get(pk=resident.pk),
+            actor=clerk,
+            reason="住民記録システムからの異動連携（転居）",
+            address_block="3丁目1番1号",
+        )
+        token = review.context["submission_token"]
+        done = clerk_client.post(url, {**ISSUE, "_step": "confirm", FIELD: token, "_resident_version": shown})
+        assert done.status_code == 200 and done.context["step"] == "form"
+        assert MSG_RESIDENT_CHANGED in done.content.decode()
+        # without the field the token alone refuses it (signed with the version shown)
+        again = clerk_client.post(url, {**ISSUE, "_step": "confirm", FIELD: token})
+        assert again.context["step"] == "form"
+    assert not Application.objects.filter(resident=resident).exists()

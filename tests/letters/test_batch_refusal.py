@@ -55,3 +55,15 @@ def test_the_batch_page_shows_the_refused_letter_and_its_message(three_with_one_
     body = page.content.decode()
     assert 'id="batch-refused"' in body and bad.reference in body and "김" in body
     assert "PDFと差出票から除きました" in body
+
+
+def test_once_the_register_is_right_a_reprint_of_the_refused_letter_waits_for_the_next_batch(
+    three_with_one_bad, clerk, office
+):
+    apps = three_with_one_bad
+    services.print_day(actor=clerk, reason="本日分の照会書", office=office, on=POSTED.date())
+    bad = Letter.objects.get(application=apps[1])
+    register.register_change(resident=apps[1].resident, actor=clerk, reason="表記の訂正", name="金　哲洙")
+    new = services.letter_reprint(letter=bad, actor=clerk, reason="氏名の表記を訂正")
+    assert new.print_refusal == "" and new.batch_id is None
+    assert list(services.letters_awaiting_batch(office=office)) == [new]

@@ -51,8 +51,10 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jpki.models import Application, Certificate, OutsideHoursRecord, ProxyAuthorization, ReviewSignOff
+from jpki.models import Application, Certificate, FeedRun, OutsideHoursRecord, ProxyAuthorization, ReviewSignOff
+from residents.feed import EVENT_LABELS
 from residents.models import CharacterSubstitution, Resident
+from residents.services import MOVE_IN_BY_HAND_MARK
 
 OPEN, SIGNED, ALL = "open", "signed", "all"
 
@@ -422,4 +424,55 @@ def reissues_with_fee() -> Selection:
             }
         ),
         record="jpki.application",
+    )
+
+
+def _feed_counts(counts: dict) -> str:
+    return "、".join(f"{EVENT_LABELS.get(kind, kind)} {n}" for kind, n in sorted((counts or {}).items()) if n)
+
+
+@source("feed_revocation", _("住民記録の取込による失効"))
+def feed_revocations() -> Selection:
+    return Selection(
+        FeedRun.objects.filter(dry_run=False, outcome=FeedRun.Outcome.APPLIED, certificates_revoked__gt=0),
+        at=Coalesce("finished_at", "started_at"),
+        actor="started_by_id",
+        office="started_by__staff_profile__office_id",
+        resident=None,
+        fields=("file_name", "rows", "counts", "certificates_revoked", "started_by__username"),
+        summary=lambda r: (
+            gettext("%(file)s：電子証明書の失効 %(revoked)s件（%(rows)s行%(counts)s、実行者 %(user)s）")
+            % {
+                "file": r["file_name"],
+                "revoked": r["certificates_revoked"],
+                "rows": r["rows"],
+                "counts": f"：{_feed_counts(r['counts'])}" if _feed_counts(r["counts"]) else "",
+                "user": r["started_by__username"],
+            }
+        ),
+        record="jpki.feedrun",
+    )
+
+
+@source("manual_move_in", _("転入（手入力）"))
+def manual_move_ins() -> Selection:
+    # The creation row of a resident registered by hand (residents.services.resident_move_in marks its
+    # reason); the feed's 転入 carry the feed's reason and are not listed.
+    hist = Resident.history.model.objects.filter(
+        history_type="+", history_change_reason__startswith=MOVE_IN_BY_HAND_MARK
+    )
+    return Selection(
+        hist,
+        at="history_date",
+        actor="history_user_id",
+        office="history_user__staff_profile__office_id",
+        resident="id",
+        fields=("resident_key", "name", "history_change_reason"),
+        summary=lambda r: (
+            gettext("宛名番号 %(key)s %(name)s（%(reason)s）")
+            % {"key": r["resident_key"], "name": r["name"], "reason": r["history_change_reason"]}
+        ),
+        record="residents.resident",
+        history=True,
+        object_field="id",
     )

@@ -300,9 +300,14 @@ def _render_begin(*, batch_id: int, token: str, actor, reason: str, at: datetime
         return batch
 
 
-def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> tuple[list, render.RenderedBatch]:
+def _render_pdf(
+    batch: MailingBatch, *, actor, at: datetime, progress=None
+) -> tuple[list, render.RenderedBatch, dict[int, str]]:
     """Lay out the batch's letters and its mailing list (差出票) into one PDF (:func:`letters.engine.render_letters`).
-    No writes."""
+
+    A letter that cannot be printed (:func:`letters.render.letter_refusal`: a character no letter font
+    has, an address block that does not fit) is left out of the PDF and of the mailing list; the others
+    print. Returns the letters, the rendering and the refused letters' messages by pk. No writes."""
     from . import services
 
     letters = list(
@@ -312,21 +317,32 @@ def _render_pdf(batch: MailingBatch, *, actor, at: datetime, progress=None) -> t
         .prefetch_related("application__certificates")
         .order_by("reference_root", "version")
     )
-    datas = []
+    datas, printed, refused = [], [], {}
     for letter in letters:
         if not letter.pdf:  # rendered for the first time in this batch
             letter.rendered_at = at
             letter.rendered_by = actor
-        datas.append(services.letter_data(letter))
+        data = services.letter_data(letter)
+        refusal = render.letter_refusal(data)
+        if refusal:
+            refused[letter.pk] = refusal
+            continue
+        datas.append(data)
+        printed.append(letter)
     mailing = render.mailing_list_html(
-        office=batch.office, on=batch.date, number=batch.number, rows=render.mailing_rows(letters), printed_at=at
+        office=batch.office, on=batch.date, number=batch.number, rows=render.mailing_rows(printed), printed_at=at
     )
+    if progress and refused:
+        progress(len(refused))
     # progress(n): n more letters laid out and written (the engine renders them in chunks, in worker
     # processes for a large batch: letters.engine)
-    return letters, render.render_letters(datas, extra_fragments=[mailing], title=str(batch), progress=progress)
+    result = render.render_letters(datas, extra_fragments=[mailing], title=str(batch), progress=progress)
+    return letters, result, refused
 
 
-def _render_finish(*, batch_id: int, token: str, actor, reason: str, at: datetime, letters, result) -> bool:
+def _render_finish(
+    *, batch_id: int, token: str, actor, reason: str, at: datetime, letters, result, refused: dict[int, str]
+) -> bool:
     """Store the PDF and the page of each letter, in one transaction; ``False`` if superseded meanwhile.
 
     The file has a fixed name per batch: a file an interrupted attempt left behind (written, but
@@ -353,9 +369,15 @@ def _render_finish(*, batch_id: int, token: str, actor, reason: str, at: datetim
             first = rendered.get(letter.pk)
             if first is None:  # cannot happen: letters join a batch only when it is made
                 raise ValidationError({"batch": f"{letter.reference} は印刷中に差出に加えられました。"})
+            if letter.pk in refused:
+                letter.print_refusal = refused[letter.pk][:1000]
+                letter.batch_first_page, letter.page_count = None, 0
+                _save(letter, actor, f"{reason}（印刷できませんでした）")
+                continue
             letter.rendered_at, letter.rendered_by_id = first.rendered_at, first.rendered_by_id
             letter.batch_first_page = result.first_pages.get(letter.reference)
             letter.page_count = result.letter_pages.get(letter.reference, 0)
+            letter.print_refusal = ""
             _save(letter, actor, reason)
             _log_access(letter=letter, batch=batch, user=actor, action=LetterAccess.Action.PRINT)
         return True
@@ -406,9 +428,16 @@ def mailing_batch_render(
 
     _progress_write(batch_id, token, 0, total)
     try:
-        letters, result = _render_pdf(batch, actor=actor, at=at, progress=advance)
+        letters, result, refused = _render_pdf(batch, actor=actor, at=at, progress=advance)
         if not _render_finish(
-            batch_id=batch_id, token=token, actor=actor, reason=reason, at=at, letters=letters, result=result
+            batch_id=batch_id,
+            token=token,
+            actor=actor,
+            reason=reason,
+            at=at,
+            letters=letters,
+            result=result,
+            refused=refused,
         ):
             return "skipped"
     except Exception as exc:  # any failure is recorded on the batch and shown on its page

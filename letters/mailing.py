@@ -56,7 +56,11 @@ def check_tracking_number(value: str) -> str:
 def batch_letters(batch: MailingBatch) -> list[Letter]:
     """The batch's letters in the order of its mailing list (the order they were printed in), without
     a letter replaced by a reprint before it was posted (the reprint, not it, goes in the post)."""
-    letters = batch.letters.select_related("application", "application__resident").order_by("reference_root", "version")
+    letters = (
+        batch.letters.filter(print_refusal="")
+        .select_related("application", "application__resident")
+        .order_by("reference_root", "version")
+    )
     return [lt for lt in letters if lt.is_current or lt.posted_at is not None]
 
 

@@ -211,6 +211,9 @@ class Letter(models.Model):
         verbose_name=_("差出"),
     )
     batch_first_page = models.PositiveIntegerField(_("一括印刷PDFの開始ページ"), null=True, blank=True)
+    # Set when the batch could not print this letter (letters.render.letter_refusal): the batch printed
+    # the others; this one is left out of the PDF and of the mailing list, the message on the batch page.
+    print_refusal = models.TextField(_("印刷できなかった理由"), blank=True)
     posted_at = models.DateTimeField(_("差出日時"), null=True, blank=True)
     returned_at = models.DateTimeField(_("返戻日時"), null=True, blank=True)
     return_reason = models.CharField(_("返戻理由"), max_length=20, choices=ReturnReason.choices, blank=True)

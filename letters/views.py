@@ -90,7 +90,7 @@ def batch_download(request, pk: int):
         request,
         screen="batch_pdf",
         query=str(batch),
-        residents=batch.letters.values_list("application__resident_id", flat=True),
+        residents=batch.letters.filter(print_refusal="").values_list("application__resident_id", flat=True),
     )
     name = f"差出-{batch.office.code}-{batch.date:%Y%m%d}-{batch.number}.pdf"
     return pdf_response(data, name, inline=request.GET.get("inline") == "1")

@@ -1173,6 +1173,25 @@ EN.update(
 )
 
 
+# --- glue: review sources (feed revocations, manual move-in), timeline, refused letters in a batch ---
+EN.update(
+    {
+        "住民記録の取込による失効": "Revocations by the register feed",
+        "%(file)s：電子証明書の失効 %(revoked)s件（%(rows)s行%(counts)s、実行者 %(user)s）": (
+            "%(file)s: %(revoked)s certificates revoked (%(rows)s rows%(counts)s, run by %(user)s)"
+        ),
+        "宛名番号 %(key)s %(name)s（%(reason)s）": "Person number %(key)s %(name)s (%(reason)s)",
+        "住民記録システムからの連携が届く前に、窓口で転入者を登録します。": (
+            "Register a person who moved in before the resident-records feed brings them."
+        ),
+        "次の%(count)s通は印刷できなかったため、PDFと差出票から除きました。住民記録を確認のうえ、個別に作成してください。": (
+            "The following %(count)s letters could not be printed and were left out of the PDF and the "
+            "mailing list. Check the register, then make them one by one."
+        ),
+    }
+)
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

@@ -100,6 +100,11 @@ def resident_register(*, actor, reason: str, **fields) -> Resident:
     return resident
 
 
+# The creation history row of a resident registered by hand starts with this mark (the review queue's
+# 「転入（手入力）」 source selects on it; the feed's rows carry the feed's own reason).
+MOVE_IN_BY_HAND_MARK = "転入（手入力）"
+
+
 def resident_move_in(*, actor, reason: str, resident_key: str, on: date, **fields) -> Resident:
     """A new person registered by hand at the counter (転入 when the feed is late): the 宛名番号 and the
     register's fields, names and address in NFC. A 宛名番号 already in the register is refused at its
@@ -124,7 +129,7 @@ def resident_move_in(*, actor, reason: str, resident_key: str, on: date, **field
             if existing is not None:
                 raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name=existing.name)})
             _clean(resident)
-            save(resident, actor, reason)
+            save(resident, actor, f"{MOVE_IN_BY_HAND_MARK}: {reason}")
     except IntegrityError as exc:
         raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name="—")}) from exc
     return resident

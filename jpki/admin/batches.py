@@ -43,6 +43,7 @@ class LetterInline(admin.TabularInline):
         "posted_at",
         "returned_at",
         "batch_first_page",
+        "print_refusal",
     )
     readonly_fields = fields
     extra = 0
@@ -204,6 +205,9 @@ class MailingBatchAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryA
             "form": form,
             "can_retry": status.can_retry and can_retry_perm,
             "refresh_seconds": 3 if status.in_progress else None,
+            "refused_letters": list(batch.letters.exclude(print_refusal="").order_by("reference_root", "version"))
+            if status.state == MailingBatch.RenderState.DONE
+            else [],
             "download_url": reverse("letters:batch_download", args=[batch.pk])
             if status.state == MailingBatch.RenderState.DONE and request.user.has_perm("letters.view_letter")
             else None,

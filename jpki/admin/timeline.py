@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jpki.models import Application, Card, Office, ReadLogResident, RecordView
+from jpki.models import Application, Card, Office, OutsideHoursRecord, ReadLogResident, RecordView
 from jpki.readlog import record_read, request_query
 from jpki.security import is_valid_pk
 from residents.models import Resident
@@ -42,7 +42,7 @@ PDF_MAX_ROWS = 2000
 PERMISSION = "jpki.view_recordview"
 SCREEN, PDF_SCREEN = "timeline", "timeline_pdf"
 
-VIEW_KIND, ACCESS_KIND = "view", "letteraccess"
+VIEW_KIND, ACCESS_KIND, OUTSIDE_KIND = "view", "letteraccess", "outside_hours"
 # The history sources that belong to one resident (audit.SOURCES with a path to the resident).
 HISTORY_KEYS = ("resident", "card", "certificate", "application", "proxy", "document", "letter")
 # Reads the timeline shows through another source: the resident page is also a RecordView.
@@ -88,6 +88,7 @@ def kind_choices():
     choices = [(s.key, s.label()) for s in history_sources()]
     if _letter_access_model() is not None:
         choices.append((ACCESS_KIND, _("帳票の出力")))
+    choices.append((OUTSIDE_KIND, _("時間外")))
     choices.append((VIEW_KIND, _("閲覧")))
     return choices
 
@@ -203,6 +204,29 @@ def _view_stream(resident_id: int, need: int) -> list[Entry]:
     return entries[:need]
 
 
+def _outside_stream(resident_id: int, need: int) -> list[Entry]:
+    """The procedures recorded outside counter hours (``OutsideHoursRecord``): who, when, which procedure."""
+    rows = (
+        OutsideHoursRecord.objects.filter(resident_id=resident_id)
+        .order_by("-recorded_at", "-id")
+        .values("id", "recorded_at", "recorded_by_id", "office_id", "procedure", "reason")[:need]
+    )
+    return [
+        Entry(
+            ts=r["recorded_at"],
+            row_id=r["id"],
+            kind=OUTSIDE_KIND,
+            type=OUTSIDE_KIND,
+            user_id=r["recorded_by_id"],
+            office_id=r["office_id"],
+            object_id=r["id"],
+            subject=r["procedure"],
+            reason=r["reason"],
+        )
+        for r in rows
+    ]
+
+
 def _filled_terms(query: str) -> str:
     """A read's search terms without the empty ones (``user= office= q=やまだ`` → ``q=やまだ``)."""
     return " ".join(part for part in (query or "").split(" ") if part and not part.endswith("="))
@@ -246,6 +270,8 @@ def timeline_entries(resident_id: int, kinds, *, offset: int, limit: int) -> tup
     streams = [_history_stream(s, resident_id, need) for s in history_sources() if not wanted or s.key in wanted]
     if (not wanted or ACCESS_KIND in wanted) and _letter_access_model() is not None:
         streams.append(_access_stream(resident_id, need))
+    if not wanted or OUTSIDE_KIND in wanted:
+        streams.append(_outside_stream(resident_id, need))
     if not wanted or VIEW_KIND in wanted:
         streams.append(_view_stream(resident_id, need))
     merged = heapq.merge(*streams, key=lambda e: (e.ts, e.row_id), reverse=True)
@@ -317,7 +343,7 @@ def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
                 "ts": timezone.localtime(e.ts),
                 "kind": e.kind,
                 "kind_label": kind_labels.get(e.kind, e.kind),
-                "type_label": CHANGE_TYPES.get(e.type, e.reason if e.kind == ACCESS_KIND else e.type),
+                "type_label": _type_label(e),
                 "user_label": _user_label(user),
                 "office_label": str(office) if office else "",
                 "reason": "" if e.kind == ACCESS_KIND else e.reason,
@@ -327,6 +353,12 @@ def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
             }
         )
     return out
+
+
+def _type_label(e: Entry) -> str:
+    if e.kind == OUTSIDE_KIND:
+        return str(_("時間外"))
+    return CHANGE_TYPES.get(e.type, e.reason if e.kind == ACCESS_KIND else e.type)
 
 
 def _url_of(e: Entry, sources) -> str | None:

@@ -288,3 +288,14 @@ def test_basic_info_unreadable_block_is_refused_with_the_form_shown(clerk_client
     page = review(clerk_client, url, data)
     assert page.context["step"] == "form"
     assert any("1丁目2番3号" in e for e in errors(page, "address_block"))
+
+
+def test_the_dashboard_offers_the_move_in_to_clerks_only(clerk_client, client, db):
+    from django.contrib.auth.models import User
+
+    page = clerk_client.get(reverse("admin:index")).content.decode()
+    assert 'id="dash-move-in"' in page and reverse("admin:residents_resident_move_in") in page
+    assert clerk_client.get(reverse("admin:residents_resident_move_in")).status_code == 200
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)  # staff without the register's right
+    client.force_login(viewer)
+    assert 'id="dash-move-in"' not in client.get(reverse("admin:index")).content.decode()

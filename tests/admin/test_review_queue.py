@@ -191,3 +191,37 @@ def test_dashboard_shows_the_open_count_to_supervisors_only(supervisor_client, c
 def test_signoff_list_is_read_only(supervisor_client):
     assert supervisor_client.get(reverse("admin:jpki_reviewsignoff_changelist")).status_code == 200
     assert supervisor_client.get(reverse("admin:jpki_reviewsignoff_add")).status_code == 403
+
+
+def test_queue_page_lists_a_feed_revocation_and_a_manual_move_in_with_their_links(supervisor_client, clerk):
+    from jpki import services
+    from tests.jpki.test_feed_apply import feed, row, with_certificates
+
+    with_certificates("K600", name="山田　花子", name_kana="ヤマダ　ハナコ")
+    run = services.feed_import(
+        data=feed(row("E-600", "name_change", "K600", name="山田　春子", name_kana="ヤマダ　ハルコ")),
+        file_name="ido-600.csv",
+        actor=SupervisorFactory(username="feeder"),
+        dry_run=False,
+    ).run
+    moved = services.resident_move_in_at_counter(
+        actor=clerk,
+        reason="転入届",
+        resident_key="K601",
+        on=dt.date(2026, 11, 24),
+        name="佐藤　健",
+        name_kana="サトウ　ケン",
+        birth_date=dt.date(1975, 1, 2),
+        sex="male",
+        postal_code="564-0041",
+        address_town="大阪府吹田市泉町",
+        address_block="1丁目1番1号",
+        at=dt.datetime(2026, 11, 25, 10, 5, tzinfo=TOKYO),
+    )
+    response = supervisor_client.get(reverse(QUEUE) + "?date_from=2000-01-01")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "ido-600.csv" in page and "feeder" in page
+    assert reverse("admin:jpki_feedrun_change", args=[run.pk]) in page
+    assert "K601" in page and "佐藤　健" in page
+    assert reverse("admin:residents_resident_history", args=[moved.pk]) in page

@@ -216,3 +216,48 @@ def test_audit_search_query_count_does_not_grow_with_the_matches(supervisor_clie
         ResidentFactory(name=f"試験　{i:02d}", name_kana=f"シケン　{i:02d}")
     response, many = count_queries(lambda: supervisor_client.get("/admin/jpki/recordview/audit/", {"q": "しけん"}))
     assert len(response.context["matches"]) == 12 and many == few
+
+
+# --- outside counter hours and the register feed in the timeline ---------------------------------
+
+
+def test_outside_hours_procedure_is_in_the_timeline_with_who_when_and_procedure(supervisor_client, hanako, clerk):
+    from tests.admin.conftest import CLOSED_NOW
+
+    services.resident_change_basic_info(
+        resident=hanako,
+        actor=clerk,
+        reason="休日窓口で転居",
+        address_block="3丁目1番1号",
+        at=CLOSED_NOW,
+        outside_hours_confirmed=True,
+    )
+    page = supervisor_client.get(url(hanako))
+    outside = [r for r in page.context["rows"] if r["kind"] == "outside_hours"]
+    assert len(outside) == 1
+    row = outside[0]
+    assert row["type_label"] == "時間外" and row["kind_label"] == "時間外"
+    assert row["subject"] == "基本4情報の変更" and row["user_label"] == clerk.username
+    assert row["ts"] == CLOSED_NOW and row["office_label"] == "本庁市民課"
+    text = page.content.decode()
+    assert "時間外" in text and "基本4情報の変更" in text
+    only = supervisor_client.get(url(hanako, "?kind=outside_hours")).context["rows"]
+    assert [r["kind"] for r in only] == ["outside_hours"]
+
+
+def test_a_feed_run_is_visible_through_its_history_rows_reason(supervisor_client, supervisor):
+    from tests.jpki.test_feed_apply import feed, row, with_certificates
+
+    resident, _signing, _user = with_certificates("K500", name="山田　花子", name_kana="ヤマダ　ハナコ")
+    result = services.feed_import(
+        data=feed(row("SRC-77", "name_change", "K500", name="山田　春子", name_kana="ヤマダ　ハルコ")),
+        file_name="ido.csv",
+        actor=services.feed_system_user(),
+        dry_run=False,
+    )
+    rows = supervisor_client.get(url(resident)).context["rows"]
+    changed = next(r for r in rows if r["kind"] == "resident" and r["type_label"] == "変更")
+    assert result.run.sha256[:8] in changed["reason"] and "2行目" in changed["reason"]
+    assert "SRC-77" in changed["reason"] and "氏名変更" in changed["reason"]
+    revoked = next(r for r in rows if r["kind"] == "certificate" and r["type_label"] == "変更")
+    assert "SRC-77" in revoked["reason"] and "2行目" in revoked["reason"]

@@ -232,3 +232,85 @@ def test_every_source_has_a_label_and_answers_its_queries(db):
     for src in review.sources():
         assert str(src.label)
         assert review.counts(review.ReviewFilter(kinds=(src.kind,))) == {src.kind: 0}
+
+
+def _name_change_feed(key):
+    from tests.jpki.test_feed_apply import feed, row
+
+    return feed(row("E-1", "name_change", key, name="山田　春子", name_kana="ヤマダ　ハルコ"))
+
+
+def test_feed_run_that_revoked_is_an_item_and_its_runner_cannot_sign_it_off(db, supervisor):
+    from jpki.models import FeedRun
+    from tests.jpki.test_feed_apply import with_certificates
+
+    with_certificates("K200", name="山田　花子", name_kana="ヤマダ　ハナコ")
+    dry = services.feed_import(data=_name_change_feed("K200"), file_name="dry.csv", actor=supervisor, dry_run=True)
+    assert dry.run.certificates_revoked == 1  # a dry run revokes nothing: not an item
+    assert kinds_of(review.ReviewFilter(kinds=("feed_revocation",), status=review.ALL)) == []
+    applied = services.feed_import(
+        data=_name_change_feed("K200"), file_name="ido-1125.csv", actor=supervisor, dry_run=False
+    )
+    assert applied.run.outcome == FeedRun.Outcome.APPLIED
+    # a run that revoked nothing is not listed
+    services.feed_import(data=_name_change_feed("K200"), file_name="again.csv", actor=supervisor, dry_run=False)
+    items, _ = review.review_items(review.ReviewFilter(kinds=("feed_revocation",), status=review.ALL))
+    assert [(i.kind, i.key) for i in items] == [("feed_revocation", str(applied.run.pk))]
+    item = items[0]
+    assert item.actor_id == supervisor.pk and item.record == "jpki.feedrun"
+    assert "ido-1125.csv" in item.summary and "失効 1件" in item.summary
+    assert "氏名変更 1" in item.summary and supervisor.username in item.summary
+    with pytest.raises(ValidationError) as exc:
+        services.review_sign_off(kind="feed_revocation", key=item.key, actor=supervisor, comment="確認")
+    assert "ご自身" in str(exc.value)
+    other = SupervisorFactory(username="supervisor2")
+    services.review_sign_off(kind="feed_revocation", key=item.key, actor=other, comment="失効を確認")
+    assert review.counts(review.ReviewFilter(kinds=("feed_revocation",)))["feed_revocation"] == 0
+
+
+def _move_in(clerk, key="K300", **kw):
+    return services.resident_move_in_at_counter(
+        actor=clerk,
+        reason="転入届",
+        resident_key=key,
+        on=dt.date(2026, 11, 24),
+        name="佐藤　健",
+        name_kana="サトウ　ケン",
+        birth_date=dt.date(1975, 1, 2),
+        sex="male",
+        postal_code="564-0041",
+        address_town="大阪府吹田市泉町",
+        address_block="1丁目1番1号",
+        at=OPEN,
+        **kw,
+    )
+
+
+def test_manual_move_in_is_an_item_but_a_feed_move_in_or_a_factory_resident_is_not(db, clerk, office, supervisor):
+    from tests.jpki.test_feed_apply import feed, row
+
+    ResidentFactory()
+    services.feed_import(data=feed(row("E-9", "move_in", "K301")), file_name="f.csv", actor=supervisor, dry_run=False)
+    resident = _move_in(clerk)
+    items, _ = review.review_items(review.ReviewFilter(kinds=("manual_move_in",), status=review.ALL))
+    assert len(items) == 1
+    item = items[0]
+    assert (item.actor_id, item.office_id, item.resident_id) == (clerk.pk, office.pk, resident.pk)
+    assert "K300" in item.summary and "佐藤　健" in item.summary and "転入届" in item.summary
+    assert item.history is True and item.object_id == resident.pk
+    # a later change of the same resident is not a second item
+    register.register_change(resident=resident, actor=clerk, reason="訂正", name_kana="サトウ　タケシ")
+    assert review.counts(review.ReviewFilter(kinds=("manual_move_in",)))["manual_move_in"] == 1
+
+
+def test_manual_move_in_sign_off_by_another_supervisor_only(db, supervisor):
+    resident = _move_in(supervisor, key="K302")
+    (item,), _ = review.review_items(review.ReviewFilter(kinds=("manual_move_in",)))
+    assert item.resident_id == resident.pk
+    with pytest.raises(ValidationError) as exc:
+        services.review_sign_off(kind="manual_move_in", key=item.key, actor=supervisor, comment="確認")
+    assert "ご自身" in str(exc.value)
+    services.review_sign_off(
+        kind="manual_move_in", key=item.key, actor=SupervisorFactory(username="sv2"), comment="住民票で確認"
+    )
+    assert review.review_items(review.ReviewFilter(kinds=("manual_move_in",)))[0] == []

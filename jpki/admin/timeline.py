@@ -297,7 +297,7 @@ def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
     for key, source in sources.items():
         ids = [e.prev_id for e in entries if e.kind == key and e.prev_id]
         if ids:
-            previous.update({(key, p.history_id): p for p in source.model().objects.filter(history_id__in=ids)})
+            previous |= {(key, p.history_id): p for p in source.model().objects.filter(history_id__in=ids)}
     user_ids = {e.user_id for e in entries if e.user_id}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids).select_related("staff_profile")}
     offices = {o.pk: o for o in Office.objects.all()} if entries else {}
@@ -319,13 +319,13 @@ def decorate(entries: list[Entry], resident: Resident) -> list[dict]:
     for related in (Card, Application):  # texts from their own fields: one query per model on the page
         ids = fk_ids.get(related)
         if ids:
-            labels.update({(related, obj.pk): str(obj) for obj in related.objects.filter(pk__in=ids)})
+            labels |= {(related, obj.pk): str(obj) for obj in related.objects.filter(pk__in=ids)}
     for pk in fk_ids.get(Office, ()):
         if pk in offices:
             labels[(Office, pk)] = str(offices[pk])
     missing_users = fk_ids.get(get_user_model(), set()) - set(users)
     if missing_users:
-        users.update({u.pk: u for u in get_user_model().objects.filter(pk__in=missing_users)})
+        users |= {u.pk: u for u in get_user_model().objects.filter(pk__in=missing_users)}
     for pk in fk_ids.get(get_user_model(), ()):
         if pk in users:
             labels[(get_user_model(), pk)] = _user_label(users[pk])

@@ -60,6 +60,8 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
     if not security.is_valid_pk(Resident, object_id):
         raise Http404
     resident = get_object_or_404(Resident, pk=object_id)
+    # The row as this request read it (a dry run of the procedure below may touch the object in memory).
+    version = resident_version(resident)
     application = None
     if workflow.needs_application:
         app_id = request.GET.get("application") or request.POST.get("application")
@@ -95,12 +97,12 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
             # clerk no longer sees.
             # (A confirm without the field is checked by its token alone: signed with the version then.)
             shown = request.POST.get(VERSION_FIELD) if action == "confirm" else None
-            shown = resident_version(resident) if shown is None else shown
+            shown = version if shown is None else shown
             content = {**submissions.form_content(form), VERSION_FIELD: shown}
             token = submissions.issue(scope, content, nonce=nonce)
             try:
                 if action == "confirm":
-                    if shown != resident_version(resident):
+                    if shown != version:
                         raise ValidationError({"__all__": MSG_RESIDENT_CHANGED})
                     result = submissions.submit_once(
                         posted,
@@ -160,7 +162,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
         "submission_value": token if step == "confirm" else nonce,
         "submission_token": token,
         "version_field": VERSION_FIELD,
-        "resident_version": resident_version(resident),
+        "resident_version": version,
         "counter": counter_status(),
         "has_outside_hours": "outside_hours_confirmed" in form.fields,
         "resident_url": reverse("admin:residents_resident_change", args=[resident.pk]),

@@ -14,6 +14,18 @@ def at(year, month, day, hour=10, minute=5):
 
 
 @pytest.fixture(autouse=True)
+def japanese_by_default():
+    """Each test starts in the site's language: a request in English (LocaleMiddleware activates the
+    language for the thread) must not leave the next test's messages in English."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_immediately(settings):
     """Background tasks (a batch's PDF) run in the calling thread, as they are enqueued; a test that needs
     the database backend and a worker says so (tests/letters/test_batch_faults.py)."""

@@ -286,7 +286,7 @@ def test_a_stored_letter_is_not_reachable_by_its_path(letter, clerk, supervisor)
             response = client.get(path)
             body = b"".join(response) if response.streaming else response.content
             assert content[:64] not in body, (user, path, response.status_code)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError):
         letter.pdf.url  # noqa: B018 - private storage has no URL
 
 

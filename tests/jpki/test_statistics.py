@@ -145,7 +145,14 @@ def test_proxy_flow_steps_medians_and_returns(db, office, branch, clerk):
     proxy(r, clerk, branch, visit1=at(2026, 10, 7), stage=S.VISIT1)
     proxy(r, clerk, office, visit1=at(2026, 9, 7), stage=S.VISIT1)  # before the period
     flow = st.proxy_flow(st.Period(**OCT_NOV))
-    assert flow.stages == {"visit1": 1, "letter_sent": 0, "reply_received": 0, "returned": 1, "visit2": 1}
+    assert flow.stages == {
+        "visit1": 1,
+        "letter_sent": 0,
+        "reply_received": 0,
+        "returned": 1,
+        "visit2": 1,
+        "withdrawn": 0,
+    }
     assert flow.medians == {"visit1_letter": 2.0, "letter_reply": 10.0, "reply_visit2": 8.0, "visit1_visit2": 19.0}
     assert flow.samples["visit1_letter"] == 2
     assert (flow.letters_sent, flow.returned, flow.return_rate) == (2, 1, 50.0)

@@ -1169,6 +1169,7 @@ EN.update(
             "The person number of the resident-records system (not the individual number)."
         ),
         "取扱時間外の処理": "Recorded outside counter hours",
+        "通称（カナ）": "Registered alias (kana)",
     }
 )
 

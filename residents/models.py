@@ -35,6 +35,7 @@ class Resident(models.Model):
     name = models.CharField(_("氏名"), max_length=100, help_text=_("住民票の文字のまま。姓と名の間は全角スペース。"))
     name_kana = models.CharField(_("氏名（カナ）"), max_length=200)
     alias_name = models.CharField(_("通称"), max_length=100, blank=True)
+    alias_kana = models.CharField(_("通称（カナ）"), max_length=200, blank=True)
     birth_date = models.DateField(_("生年月日"))
     sex = models.CharField(_("性別"), max_length=8, choices=Sex.choices)
     postal_code = models.CharField(_("郵便番号"), max_length=8, help_text=_("例: 564-8550"))

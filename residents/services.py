@@ -23,6 +23,7 @@ BASIC_INFO_FIELDS = ("name", "birth_date", "sex", "address_town", "address_block
 EDITABLE_FIELDS = BASIC_INFO_FIELDS + (
     "name_kana",
     "alias_name",
+    "alias_kana",
     "postal_code",
     "residence_status",
     "period_of_stay_ends_on",
@@ -44,7 +45,7 @@ FIELD_LABELS = {
     "address_town": "住所（町域まで）",
 }
 # Text the register keeps in Unicode NFC (カ + U+3099 is stored as ガ, e + U+0301 as é).
-NFC_FIELDS = ("name", "name_kana", "alias_name", "address_town", "address_block", "address_building")
+NFC_FIELDS = ("name", "name_kana", "alias_name", "alias_kana", "address_town", "address_block", "address_building")
 RESIDENT_KEY = re.compile(r"[0-9A-Za-z]{1,15}")
 MSG_RESIDENT_KEY = "宛名番号は1〜15文字の英数字で入力してください（個人番号ではありません）。"
 MSG_RESIDENT_KEY_TAKEN = "宛名番号 {key} の住民は既に登録されています（{name}）。住民検索から開いてください。"

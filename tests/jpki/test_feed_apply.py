@@ -78,6 +78,7 @@ def handwritten_register():
             name="グエン　ヴァン　アン",
             name_kana="グエン　ヴァン　アン",
             alias_name="阮　文安",
+            alias_kana="グエン　ヴァン　アン",
             birth_date=dt.date(1995, 9, 9),
             sex="male",
             address_block="4丁目1番2号",
@@ -157,6 +158,7 @@ def test_handwritten_file_applies_as_documented(handwritten_register):
     # stay_update: period of stay only; the card keeps its expiry (changed at the counter).
     _r, signing, user = made["B20005"]
     assert state("B20005").period_of_stay_ends_on == dt.date(2031, 9, 30)
+    assert state("B20005").alias_kana == "グエン　ヴァン　アン"  # the 通称's kana is kept too
     assert valid(signing) and valid(user)
     assert Card.objects.get(resident__resident_key="B20005").expires_on == dt.date(2034, 6, 1)
     # departures as the departure procedure.

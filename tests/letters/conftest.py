@@ -67,24 +67,9 @@ def card(resident):
 
 @pytest.fixture
 def proxy_application(card, clerk, office):
-    from jpki import services
+    from tests.letters.mailing_world import visit1
 
-    return services.proxy_visit1(
-        resident=card.resident,
-        actor=clerk,
-        reason="代理人による新規発行の申請（1回目）",
-        kind="new",
-        signing=True,
-        user=True,
-        proxy_name="山田　太郎",
-        proxy_kana="ヤマダ　タロウ",
-        proxy_address="大阪府吹田市千里山西1丁目1番1号",
-        proxy_birth_date=dt.date(1985, 4, 1),
-        relation="子",
-        proxy_postal_code="565-0851",
-        office=office,
-        at=VISIT1,
-    )
+    return visit1(card.resident, clerk, office)
 
 
 @pytest.fixture

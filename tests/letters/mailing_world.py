@@ -25,16 +25,8 @@ def wrong_check_digit(number: str) -> str:
     return number[:-1] + str((int(number[-1]) + 1) % 7)
 
 
-def proxy_application(clerk, office, i: int):
-    resident = ResidentFactory(
-        name=NAMES[i % len(NAMES)],
-        name_kana="テスト　タロウ",
-        postal_code="564-0041",
-        address_town="大阪府吹田市泉町",
-        address_block=f"2丁目{i + 1}番4号",
-        address_building="山﨑ハイツ203号室" if i % 2 == 0 else "",
-    )
-    CardFactory(resident=resident)
+def visit1(resident, clerk, office):
+    """The proxy's first visit (新規発行, both certificates) the letters' tests start from."""
     return jpki_services.proxy_visit1(
         resident=resident,
         actor=clerk,
@@ -51,6 +43,19 @@ def proxy_application(clerk, office, i: int):
         office=office,
         at=VISIT1,
     )
+
+
+def proxy_application(clerk, office, i: int):
+    resident = ResidentFactory(
+        name=NAMES[i % len(NAMES)],
+        name_kana="テスト　タロウ",
+        postal_code="564-0041",
+        address_town="大阪府吹田市泉町",
+        address_block=f"2丁目{i + 1}番4号",
+        address_building="山﨑ハイツ203号室" if i % 2 == 0 else "",
+    )
+    CardFactory(resident=resident)
+    return visit1(resident, clerk, office)
 
 
 def printed_batch(clerk, office, n: int = 3) -> MailingBatch:

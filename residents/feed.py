@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_noop
 
 from . import charset, glyphs, safety
 from .models import Resident
@@ -43,17 +45,18 @@ COLUMNS = (
     "period_of_stay_ends_on",
 )
 
+# The labels are stored in Japanese (history reasons, the run's report); screens translate them.
 EVENT_LABELS = {
-    "birth": "出生",
-    "move_in": "転入",
-    "move_within": "転居",
-    "name_change": "氏名変更",
-    "correction": "職権修正",
-    "stay_update": "在留期間更新・在留資格変更",
-    "move_out": "転出",
-    "move_abroad": "国外転出",
-    "death": "死亡",
-    "removal": "職権消除",
+    "birth": gettext_noop("出生"),
+    "move_in": gettext_noop("転入"),
+    "move_within": gettext_noop("転居"),
+    "name_change": gettext_noop("氏名変更"),
+    "correction": gettext_noop("職権修正"),
+    "stay_update": gettext_noop("在留期間更新・在留資格変更"),
+    "move_out": gettext_noop("転出"),
+    "move_abroad": gettext_noop("国外転出"),
+    "death": gettext_noop("死亡"),
+    "removal": gettext_noop("職権消除"),
 }
 NEW_PERSON_EVENTS = ("birth", "move_in")
 CHANGE_EVENTS = ("move_within", "name_change", "correction")
@@ -87,18 +90,18 @@ STAY_FIELDS = ("residence_status", "period_of_stay_ends_on")
 # 基本4情報 and the 通称: a change of one of these revokes the signing certificate.
 REVOKING_FIELDS = ("name", "birth_date", "sex", "address_town", "address_block", "address_building", "alias_name")
 FIELD_LABELS = {
-    "name": "氏名",
-    "name_kana": "氏名（カナ）",
-    "alias_name": "通称",
-    "alias_kana": "通称（カナ）",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "postal_code": "郵便番号",
-    "address_town": "住所（町域まで）",
-    "address_block": "住所（番地）",
-    "address_building": "方書",
-    "residence_status": "在留資格",
-    "period_of_stay_ends_on": "在留期間の満了日",
+    "name": gettext_noop("氏名"),
+    "name_kana": gettext_noop("氏名（カナ）"),
+    "alias_name": gettext_noop("通称"),
+    "alias_kana": gettext_noop("通称（カナ）"),
+    "birth_date": gettext_noop("生年月日"),
+    "sex": gettext_noop("性別"),
+    "postal_code": gettext_noop("郵便番号"),
+    "address_town": gettext_noop("住所（町域まで）"),
+    "address_block": gettext_noop("住所（番地）"),
+    "address_building": gettext_noop("方書"),
+    "residence_status": gettext_noop("在留資格"),
+    "period_of_stay_ends_on": gettext_noop("在留期間の満了日"),
 }
 MAX_LENGTHS = {
     "name": 100,
@@ -175,15 +178,19 @@ def _decode(data: bytes, encoding: str) -> tuple[str | None, Refusal | None]:
     if codec is None and (encoding or "").lower() in ENCODINGS:
         codec = ENCODINGS[encoding.lower()]
     if codec is None:
-        return None, Refusal(1, f"文字コード「{encoding}」には対応していません（UTF-8 または cp932）。")
+        return None, Refusal(
+            1, _t("文字コード「%(encoding)s」には対応していません（UTF-8 または cp932）。") % {"encoding": encoding}
+        )
     if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode(codec), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        label = "UTF-8" if codec == "utf-8" else "cp932（Shift_JIS）"
-        return None, Refusal(line, f"{label} として読めない文字があります（文字コードを確認してください）。")
+        label = "UTF-8" if codec == "utf-8" else _t("cp932（Shift_JIS）")
+        return None, Refusal(
+            line, _t("%(label)s として読めない文字があります（文字コードを確認してください）。") % {"label": label}
+        )
 
 
 def _check_header(header: list[str]) -> list[Refusal]:
@@ -191,24 +198,24 @@ def _check_header(header: list[str]) -> list[Refusal]:
     problems = []
     unknown = [h for h in names if h not in COLUMNS]
     if unknown:
-        problems.append(Refusal(1, "不明な列があります: " + "、".join(unknown)))
+        problems.append(Refusal(1, _t("不明な列があります: %(columns)s") % {"columns": _t("、").join(unknown)}))
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        problems.append(Refusal(1, "必要な列がありません: " + "、".join(missing)))
+        problems.append(Refusal(1, _t("必要な列がありません: %(columns)s") % {"columns": _t("、").join(missing)}))
     doubled = sorted({h for h in names if names.count(h) > 1})
     if doubled:
-        problems.append(Refusal(1, "列名が重複しています: " + "、".join(doubled)))
+        problems.append(Refusal(1, _t("列名が重複しています: %(columns)s") % {"columns": _t("、").join(doubled)}))
     return problems
 
 
 def _date(value: str, label: str, errors: list[str]) -> date | None:
     if not _DATE_RE.match(value):
-        errors.append(f"{label}が正しくありません（YYYY-MM-DD）: {value}")
+        errors.append(_t("%(label)sが正しくありません（YYYY-MM-DD）: %(value)s") % {"label": label, "value": value})
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"{label}が正しくありません（存在しない日付）: {value}")
+        errors.append(_t("%(label)sが正しくありません（存在しない日付）: %(value)s") % {"label": label, "value": value})
         return None
 
 
@@ -217,65 +224,69 @@ def _row_event(line: int, row: dict[str, str], today: date) -> tuple[FeedEvent |
     errors: list[str] = []
     for column, value in row.items():
         if "\n" in value or "\r" in value:
-            errors.append(f"{column} に改行が含まれています。")
+            errors.append(_t("%(column)s に改行が含まれています。") % {"column": column})
             continue
         problem = safety.text_problem(value) if _SUSPECT_RE.search(value) else None
         if problem:
             errors.append(f"{column}: {problem}")
         if column in MAX_LENGTHS and len(value) > MAX_LENGTHS[column]:
-            errors.append(f"{column} が長すぎます（{MAX_LENGTHS[column]}文字まで）。")
+            errors.append(
+                _t("%(column)s が長すぎます（%(max)s文字まで）。") % {"column": column, "max": MAX_LENGTHS[column]}
+            )
     event_id = row["event_id"]
     kind = row["event"]
     if not event_id:
-        errors.append("event_id（異動の識別子）がありません。")
+        errors.append(_t("event_id（異動の識別子）がありません。"))
     elif len(event_id) > 40:
-        errors.append("event_id が長すぎます（40文字まで）。")
+        errors.append(_t("event_id が長すぎます（40文字まで）。"))
     if not kind:
-        errors.append("event（異動の種類）がありません。")
+        errors.append(_t("event（異動の種類）がありません。"))
     elif kind not in EVENT_LABELS:
-        errors.append(f"異動の種類「{kind}」は不明です。")
+        errors.append(_t("異動の種類「%(kind)s」は不明です。") % {"kind": kind})
     key = row["resident_key"]
     if not key:
-        errors.append("resident_key（宛名番号）がありません。")
+        errors.append(_t("resident_key（宛名番号）がありません。"))
     elif key.isdigit() and len(key) == 12 and safety.looks_like_individual_number(key):
         errors.append(
-            "resident_key が個人番号（マイナンバー）です。宛名番号を指定してください（個人番号は受け取れません）。"
+            _t("resident_key が個人番号（マイナンバー）です。宛名番号を指定してください（個人番号は受け取れません）。")
         )
     elif not _KEY_RE.match(key):
-        errors.append(f"resident_key（宛名番号）は英数字15文字までです: {key}")
+        errors.append(_t("resident_key（宛名番号）は英数字15文字までです: %(key)s") % {"key": key})
     for column in ("alias", "alias_kana", "address_building", "status_of_residence", "name", "address_town"):
         if safety.looks_like_individual_number(row[column]):
-            errors.append(f"{column}: {safety.MSG_INDIVIDUAL_NUMBER}")
+            errors.append(f"{column}: {_t(safety.MSG_INDIVIDUAL_NUMBER)}")
     departed = kind in DEPARTURE_EVENTS
     required = ["name", "name_kana", "birth_date", "sex"]
     if not departed:
         required += ["postal_code", "address_town", "address_block"]
     for column in ("effective_on", *required):
         if not row[column]:
-            errors.append(f"必須項目 {column} が空です。")
-    effective_on = _date(row["effective_on"], "異動日（effective_on）", errors) if row["effective_on"] else None
-    birth_date = _date(row["birth_date"], "生年月日（birth_date）", errors) if row["birth_date"] else None
+            errors.append(_t("必須項目 %(column)s が空です。") % {"column": column})
+    effective_on = _date(row["effective_on"], _t("異動日（effective_on）"), errors) if row["effective_on"] else None
+    birth_date = _date(row["birth_date"], _t("生年月日（birth_date）"), errors) if row["birth_date"] else None
     stay_ends = None
     if row["period_of_stay_ends_on"]:
-        stay_ends = _date(row["period_of_stay_ends_on"], "在留期間の満了日（period_of_stay_ends_on）", errors)
+        stay_ends = _date(row["period_of_stay_ends_on"], _t("在留期間の満了日（period_of_stay_ends_on）"), errors)
     if effective_on and effective_on > today:
-        errors.append(f"異動日（effective_on）が未来の日付です: {effective_on:%Y-%m-%d}")
+        errors.append(_t("異動日（effective_on）が未来の日付です: %(day)s") % {"day": f"{effective_on:%Y-%m-%d}"})
     if birth_date and birth_date > today:
-        errors.append(f"生年月日（birth_date）が未来の日付です: {birth_date:%Y-%m-%d}")
+        errors.append(_t("生年月日（birth_date）が未来の日付です: %(day)s") % {"day": f"{birth_date:%Y-%m-%d}"})
     if birth_date and effective_on and effective_on < birth_date:
-        errors.append("異動日（effective_on）が生年月日より前です。")
+        errors.append(_t("異動日（effective_on）が生年月日より前です。"))
     sex = SEX_CODES.get(row["sex"]) if row["sex"] else None
     if row["sex"] and sex is None:
-        errors.append(f"性別コード（sex）は 1（男）または 2（女）です: {row['sex']}")
+        errors.append(_t("性別コード（sex）は 1（男）または 2（女）です: %(value)s") % {"value": row["sex"]})
     postal = ""
     if row["postal_code"]:
         match = _POSTAL_RE.match(row["postal_code"])
         if match is None:
-            errors.append(f"郵便番号（postal_code）は NNN-NNNN または NNNNNNN です: {row['postal_code']}")
+            errors.append(
+                _t("郵便番号（postal_code）は NNN-NNNN または NNNNNNN です: %(value)s") % {"value": row["postal_code"]}
+            )
         else:
             postal = f"{match.group(1)}-{match.group(2)}"
     if kind == "stay_update" and not stay_ends and not row["status_of_residence"]:
-        errors.append("在留期間更新ですが在留資格・在留期間の満了日がありません。")
+        errors.append(_t("在留期間更新ですが在留資格・在留期間の満了日がありません。"))
     if errors:
         return None, errors
     snapshot = {
@@ -301,9 +312,9 @@ def character_notes(event: FeedEvent, table: dict[str, str] | None = None) -> li
     notes = []
     snap = event.snapshot
     texts = (
-        ("氏名", snap["name"]),
-        ("通称", snap["alias_name"]),
-        ("住所", "".join((snap["address_town"], snap["address_block"], snap["address_building"]))),
+        (gettext_noop("氏名"), snap["name"]),
+        (gettext_noop("通称"), snap["alias_name"]),
+        (gettext_noop("住所"), "".join((snap["address_town"], snap["address_block"], snap["address_building"]))),
     )
     for label, text in texts:
         if not text:
@@ -346,10 +357,10 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        parsed.refusals.append(Refusal(1, f"見出し行を CSV として読めません: {exc}"))
+        parsed.refusals.append(Refusal(1, _t("見出し行を CSV として読めません: %(error)s") % {"error": exc}))
         return parsed
     if not header or not any(h.strip() for h in header):
-        parsed.refusals.append(Refusal(1, "見出し行がありません（空のファイルです）。"))
+        parsed.refusals.append(Refusal(1, _t("見出し行がありません（空のファイルです）。")))
         return parsed
     header_problems = _check_header(header)
     if header_problems:
@@ -366,7 +377,9 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
         except StopIteration:
             break
         except csv.Error as exc:
-            parsed.refusals.append(Refusal(line, f"CSV として読めません（引用符の誤りなど）: {exc}"))
+            parsed.refusals.append(
+                Refusal(line, _t("CSV として読めません（引用符の誤りなど）: %(error)s") % {"error": exc})
+            )
             break
         next_line = reader.line_num + 1
         if not values or (len(values) == 1 and not values[0].strip()):
@@ -374,14 +387,21 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
         parsed.rows += 1
         if len(values) != len(names):
             parsed.refusals.append(
-                Refusal(line, f"列の数が見出しと違います（{len(values)}列、見出しは{len(names)}列）。")
+                Refusal(
+                    line,
+                    _t("列の数が見出しと違います（%(values)s列、見出しは%(names)s列）。")
+                    % {"values": len(values), "names": len(names)},
+                )
             )
             continue
         row = {name: value.strip() for name, value in zip(names, values, strict=True)}
         event, errors = _row_event(line, row, today)
         event_id = row["event_id"]
         if event_id and event_id in seen:  # a duplicate of any earlier row, refused or not
-            errors.append(f"event_id「{event_id}」が {seen[event_id]} 行目と重複しています。")
+            errors.append(
+                _t("event_id「%(event_id)s」が %(line)s 行目と重複しています。")
+                % {"event_id": event_id, "line": seen[event_id]}
+            )
         elif event_id:
             seen[event_id] = line
         if errors:
@@ -395,7 +415,7 @@ def parse_feed(data: bytes, *, encoding: str = "utf-8", today: date | None = Non
             table = charset.substitution_table()
         parsed.characters.extend(character_notes(event, table))
     if parsed.rows == 0 and not parsed.refusals:
-        parsed.refusals.append(Refusal(1, "異動のデータ行がありません。"))
+        parsed.refusals.append(Refusal(1, _t("異動のデータ行がありません。")))
     return parsed
 
 
@@ -494,9 +514,9 @@ def _plan_event(event: FeedEvent, state: dict | None) -> tuple[PlannedEvent | No
             return PlannedEvent(event, "create"), None
         status = state["status"]
         if kind == "birth":
-            return None, f"宛名番号 {key} の住民は既に登録されています（出生の異動と矛盾します）。"
+            return None, _t("宛名番号 %(key)s の住民は既に登録されています（出生の異動と矛盾します）。") % {"key": key}
         if status == Resident.Status.DECEASED:
-            return None, f"宛名番号 {key} の住民は死亡として記録されています（転入できません）。"
+            return None, _t("宛名番号 %(key)s の住民は死亡として記録されています（転入できません）。") % {"key": key}
         if status == Resident.Status.REGISTERED:
             diff = _diff(state, snap, SNAPSHOT_FIELDS)
             return PlannedEvent(
@@ -505,22 +525,28 @@ def _plan_event(event: FeedEvent, state: dict | None) -> tuple[PlannedEvent | No
         diff = _diff(state, snap, SNAPSHOT_FIELDS)
         return PlannedEvent(event, "return", changes=diff, revokes_signing=False), None
     if state is None:
-        return None, f"宛名番号 {key} の住民が登録されていません（{event.label}の対象がありません）。"
+        return None, _t("宛名番号 %(key)s の住民が登録されていません（%(event)sの対象がありません）。") % {
+            "key": key,
+            "event": _t(event.label),
+        }
     if state["status"] != Resident.Status.REGISTERED:
-        return None, f"宛名番号 {key} の住民は住民登録がありません（{event.label}は記録できません）。"
+        return None, _t("宛名番号 %(key)s の住民は住民登録がありません（%(event)sは記録できません）。") % {
+            "key": key,
+            "event": _t(event.label),
+        }
     if kind in DEPARTURE_EVENTS:
         return PlannedEvent(event, "depart", revokes_signing=True, departure_status=DEPARTURE_EVENTS[kind]), None
     if kind == "stay_update":
         changes = _diff(state, snap, STAY_FIELDS)
         others = _diff(state, snap, set(SNAPSHOT_FIELDS) - set(STAY_FIELDS))
         if not changes:
-            return None, "在留期間更新ですが在留資格・在留期間の満了日が登録内容と同じです。"
+            return None, _t("在留期間更新ですが在留資格・在留期間の満了日が登録内容と同じです。")
         return PlannedEvent(event, "stay", changes=changes, differences=others), None
     changes = _diff(state, snap, SNAPSHOT_FIELDS)
     if kind == "move_within" and not set(changes) & set(ADDRESS_FIELDS):
-        return None, "転居ですが住所が登録内容と同じです。"
+        return None, _t("転居ですが住所が登録内容と同じです。")
     if kind == "name_change" and not set(changes) & set(NAME_FIELDS):
-        return None, "氏名変更ですが氏名・カナ・通称が登録内容と同じです。"
+        return None, _t("氏名変更ですが氏名・カナ・通称が登録内容と同じです。")
     if not changes:
         return PlannedEvent(event, "none"), None
     return PlannedEvent(

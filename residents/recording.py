@@ -8,10 +8,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_noop
 
 from . import safety
 
-MSG_CONCURRENT = "同じ記録を別の職員が同時に処理しました。画面を開き直して状態を確認してください。"
+# Marked for translation; raisers wrap it in gettext (the constant stays plain text).
+MSG_CONCURRENT = gettext_noop("同じ記録を別の職員が同時に処理しました。画面を開き直して状態を確認してください。")
 
 
 def stamp(obj, actor, reason: str):
@@ -35,7 +38,7 @@ def require_reason(reason: str) -> str:
     """The reason of a procedure, required, trimmed and checked (500 characters at most; never a
     個人番号, which would sit in every history row written with it)."""
     if not reason or not str(reason).strip():
-        raise ValidationError({"reason": "理由を入力してください。"})
+        raise ValidationError({"reason": _t("理由を入力してください。")})
     safety.check_text(reason, "reason")
     return str(reason).strip()[:500]
 
@@ -44,5 +47,5 @@ def now(at: datetime | None) -> datetime:
     """``at`` or the current time; a naive datetime is refused."""
     at = at or timezone.now()
     if timezone.is_naive(at):
-        raise ValidationError({"at": "日時にはタイムゾーンが必要です。"})
+        raise ValidationError({"at": _t("日時にはタイムゾーンが必要です。")})
     return at

@@ -15,12 +15,15 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_noop
 
 # --- text a database cannot store -------------------------------------------------------------------------
 
-MSG_NUL = "使用できない制御文字（NUL）が含まれています。入力し直してください。"
-MSG_SURROGATE = "文字化けした文字（対になっていないサロゲート）が含まれています。入力し直してください。"
-MSG_CONTROL = "使用できない制御文字（{codepoint}）が含まれています。入力し直してください。"
+# Messages are marked here and translated where they are returned (the constants stay plain text).
+MSG_NUL = gettext_noop("使用できない制御文字（NUL）が含まれています。入力し直してください。")
+MSG_SURROGATE = gettext_noop("文字化けした文字（対になっていないサロゲート）が含まれています。入力し直してください。")
+MSG_CONTROL = gettext_noop("使用できない制御文字（%(codepoint)s）が含まれています。入力し直してください。")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
@@ -34,13 +37,13 @@ def text_problem(value) -> str | None:
     if not isinstance(value, str):
         return None
     if "\x00" in value:
-        return MSG_NUL
+        return _t(MSG_NUL)
     for char in value:
         category = unicodedata.category(char)
         if category == "Cs":
-            return MSG_SURROGATE
+            return _t(MSG_SURROGATE)
         if category == "Cc" and char not in _ALLOWED_CONTROLS:
-            return MSG_CONTROL.format(codepoint=f"U+{ord(char):04X}")
+            return _t(MSG_CONTROL) % {"codepoint": f"U+{ord(char):04X}"}
     return None
 
 
@@ -76,7 +79,9 @@ def check_instance_text(obj: models.Model) -> None:
 
 # --- the individual number (個人番号) ------------------------------------------------------------------------
 
-MSG_INDIVIDUAL_NUMBER = "個人番号（マイナンバー）と思われる12桁の数字が含まれています。個人番号は記録できません。"
+MSG_INDIVIDUAL_NUMBER = gettext_noop(
+    "個人番号（マイナンバー）と思われる12桁の数字が含まれています。個人番号は記録できません。"
+)
 
 # Columns whose digits the system makes, or checks on its own, as "app_label.field" (history
 # tables share the app and the field names): never typed free text, so neither refused nor reported.
@@ -196,7 +201,7 @@ def looks_like_individual_number(text: str) -> bool:
 
 def individual_number_problem(value) -> str | None:
     """:data:`MSG_INDIVIDUAL_NUMBER` when ``value`` holds a 個人番号, else ``None``."""
-    return MSG_INDIVIDUAL_NUMBER if looks_like_individual_number(value) else None
+    return _t(MSG_INDIVIDUAL_NUMBER) if looks_like_individual_number(value) else None
 
 
 def redact_individual_numbers(text: str) -> str:

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from . import safety
 from .models import Resident
@@ -37,18 +39,20 @@ DEPARTURE_STATUSES = (
     Resident.Status.REMOVED,
 )
 FIELD_LABELS = {
-    "name": "氏名",
-    "name_kana": "氏名（カナ）",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "postal_code": "郵便番号",
-    "address_town": "住所（町域まで）",
+    "name": _lazy("氏名"),
+    "name_kana": _lazy("氏名（カナ）"),
+    "birth_date": _lazy("生年月日"),
+    "sex": _lazy("性別"),
+    "postal_code": _lazy("郵便番号"),
+    "address_town": _lazy("住所（町域まで）"),
 }
 # Text the register keeps in Unicode NFC (カ + U+3099 is stored as ガ, e + U+0301 as é).
 NFC_FIELDS = ("name", "name_kana", "alias_name", "alias_kana", "address_town", "address_block", "address_building")
 RESIDENT_KEY = re.compile(r"[0-9A-Za-z]{1,15}")
-MSG_RESIDENT_KEY = "宛名番号は1〜15文字の英数字で入力してください（個人番号ではありません）。"
-MSG_RESIDENT_KEY_TAKEN = "宛名番号 {key} の住民は既に登録されています（{name}）。住民検索から開いてください。"
+MSG_RESIDENT_KEY = _lazy("宛名番号は1〜15文字の英数字で入力してください（個人番号ではありません）。")
+MSG_RESIDENT_KEY_TAKEN = _lazy(
+    "宛名番号 %(key)s の住民は既に登録されています（%(name)s）。住民検索から開いてください。"
+)
 
 
 def nfc_fields(fields: dict) -> dict:
@@ -64,7 +68,7 @@ def clean_resident_key(value) -> str:
     12-digit 個人番号 (its check digit right) is refused, never stored."""
     key = unicodedata.normalize("NFKC", str(value or "")).strip()
     if safety.looks_like_individual_number(key):
-        raise ValidationError({"resident_key": safety.MSG_INDIVIDUAL_NUMBER})
+        raise ValidationError({"resident_key": _t(safety.MSG_INDIVIDUAL_NUMBER)})
     if not RESIDENT_KEY.fullmatch(key):
         raise ValidationError({"resident_key": MSG_RESIDENT_KEY})
     return key
@@ -74,7 +78,7 @@ def _clean(resident: Resident) -> None:
     """Model validation with the field-level Japanese messages (constraints included)."""
     check_instance_text(resident)  # before full_clean, whose constraint checks query the DB
     blank = {
-        f: f"{FIELD_LABELS[f]}を入力してください。"
+        f: _t("%(field)sを入力してください。") % {"field": FIELD_LABELS[f]}
         for f in ("name", "name_kana", "address_town")
         if isinstance(getattr(resident, f), str) and not getattr(resident, f).strip(" \u3000\t\r\n")
     }
@@ -82,7 +86,7 @@ def _clean(resident: Resident) -> None:
         raise ValidationError(blank)
     resident.full_clean(exclude=["name_search", "kana_search"])
     if resident.birth_date and resident.birth_date > timezone.localdate():
-        raise ValidationError({"birth_date": "生年月日が未来の日付になっています。"})
+        raise ValidationError({"birth_date": _t("生年月日が未来の日付になっています。")})
 
 
 def resident_register(*, actor, reason: str, **fields) -> Resident:
@@ -90,8 +94,14 @@ def resident_register(*, actor, reason: str, **fields) -> Resident:
     reason = require_reason(reason)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
-    missing = {f: f"{FIELD_LABELS[f]}を入力してください。" for f in REQUIRED_FIELDS if not fields.get(f)}
+        raise ValidationError(
+            {"__all__": _t("登録できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+        )
+    missing = {
+        f: _t("%(field)sを入力してください。") % {"field": FIELD_LABELS[f]}
+        for f in REQUIRED_FIELDS
+        if not fields.get(f)
+    }
     if missing:
         raise ValidationError(missing)
     resident = Resident(**nfc_fields(fields))
@@ -115,24 +125,30 @@ def resident_move_in(*, actor, reason: str, resident_key: str, on: date, **field
     key = clean_resident_key(resident_key)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
-    missing = {f: f"{FIELD_LABELS[f]}を入力してください。" for f in REQUIRED_FIELDS if not fields.get(f)}
+        raise ValidationError(
+            {"__all__": _t("登録できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+        )
+    missing = {
+        f: _t("%(field)sを入力してください。") % {"field": FIELD_LABELS[f]}
+        for f in REQUIRED_FIELDS
+        if not fields.get(f)
+    }
     if missing:
         raise ValidationError(missing)
     if not isinstance(on, date) or isinstance(on, datetime) or on > timezone.localdate():
-        raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
+        raise ValidationError({"on": _t("異動日が正しくありません（未来の日付は記録できません）。")})
     if isinstance(fields["birth_date"], date) and on < fields["birth_date"]:
-        raise ValidationError({"on": "異動日が生年月日より前になっています。"})
+        raise ValidationError({"on": _t("異動日が生年月日より前になっています。")})
     resident = Resident(resident_key=key, status=Resident.Status.REGISTERED, status_changed_on=on, **nfc_fields(fields))
     try:
         with transaction.atomic():
             existing = Resident.objects.filter(resident_key=key).first()
             if existing is not None:
-                raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name=existing.name)})
+                raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN % {"key": key, "name": existing.name}})
             _clean(resident)
             save(resident, actor, f"{MOVE_IN_BY_HAND_MARK}: {reason}")
     except IntegrityError as exc:
-        raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN.format(key=key, name="—")}) from exc
+        raise ValidationError({"resident_key": MSG_RESIDENT_KEY_TAKEN % {"key": key, "name": "—"}}) from exc
     return resident
 
 
@@ -146,21 +162,23 @@ def register_change(*, resident: Resident, actor, reason: str, **changes) -> tup
     reason = require_reason(reason)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+        raise ValidationError(
+            {"__all__": _t("変更できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+        )
     try:
         with transaction.atomic():
             current = Resident.objects.select_for_update().get(pk=resident.pk)
             if not current.is_registered:
-                raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+                raise ValidationError({"__all__": _t("住民登録がない方の異動は記録できません。")})
             changed = {k: v for k, v in nfc_fields(changes).items() if getattr(current, k) != v}
             if not changed:
-                raise ValidationError({"__all__": "変更された項目がありません。"})
+                raise ValidationError({"__all__": _t("変更された項目がありません。")})
             for key, value in changed.items():
                 setattr(current, key, value)
             _clean(current)
             save(current, actor, reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+        raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
     return current, set(changed)
 
 
@@ -173,21 +191,26 @@ def register_departure(*, resident: Resident, status: str, on: date, actor, reas
     reason = require_reason(reason)
     at = now(at)
     if status not in DEPARTURE_STATUSES:
-        raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
+        raise ValidationError({"status": _t("異動の種類を選択してください（転出・国外転出・死亡・職権消除）。")})
     if not isinstance(on, date) or isinstance(on, datetime) or on > timezone.localdate(at):
-        raise ValidationError({"on": "異動日が正しくありません（未来の日付は記録できません）。"})
+        raise ValidationError({"on": _t("異動日が正しくありません（未来の日付は記録できません）。")})
     try:
         with transaction.atomic():
             current = Resident.objects.select_for_update().get(pk=resident.pk)
             if not current.is_registered:
-                raise ValidationError({"status": f"既に「{current.get_status_display()}」として記録されています。"})
+                raise ValidationError(
+                    {
+                        "status": _t("既に「%(status)s」として記録されています。")
+                        % {"status": current.get_status_display()}
+                    }
+                )
             if current.birth_date and on < current.birth_date:
-                raise ValidationError({"on": "異動日が生年月日より前になっています。"})
+                raise ValidationError({"on": _t("異動日が生年月日より前になっています。")})
             current.status = status
             current.status_changed_on = on
             save(current, actor, reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+        raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
     return current
 
 
@@ -204,15 +227,18 @@ def substitution_check(*, original: str, substitute: str, note: str = "") -> Non
         if problem:
             errors.setdefault(name, []).append(problem)
     if not original:
-        errors.setdefault("original", []).append("文字を入力してください。")
+        errors.setdefault("original", []).append(_t("文字を入力してください。"))
     elif "original" not in errors and not charset.unsupported_characters(original):
-        errors["original"] = ["この文字はそのまま電子証明書に使用できるため、代替文字は不要です。"]
+        errors["original"] = [_t("この文字はそのまま電子証明書に使用できるため、代替文字は不要です。")]
     if not substitute:
-        errors.setdefault("substitute", []).append("代替文字を入力してください。")
+        errors.setdefault("substitute", []).append(_t("代替文字を入力してください。"))
     elif "substitute" not in errors:
         bad = charset.unsupported_characters(substitute)
         if bad:
-            errors["substitute"] = ["代替文字も電子証明書に使用できない文字です: " + "、".join(c for _i, c in bad)]
+            errors["substitute"] = [
+                _t("代替文字も電子証明書に使用できない文字です: %(chars)s")
+                % {"chars": _t("、").join(c for _i, c in bad)}
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -250,9 +276,11 @@ def register_feed_new(*, actor, reason: str, on: date, **fields) -> Resident:
     reason = require_reason(reason)
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"resident_key"}
     if unknown:
-        raise ValidationError({"__all__": f"登録できない項目です: {', '.join(sorted(unknown))}"})
+        raise ValidationError(
+            {"__all__": _t("登録できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+        )
     if not fields.get("resident_key"):
-        raise ValidationError({"resident_key": "宛名番号がありません。"})
+        raise ValidationError({"resident_key": _t("宛名番号がありません。")})
     resident = Resident(status_changed_on=on, **fields)
     _clean(resident)
     with transaction.atomic():
@@ -268,15 +296,15 @@ def _check_fields(resident: Resident) -> None:
     for name, limit in _CHAR_LIMITS:
         value = getattr(resident, name)
         if isinstance(value, str) and len(value) > limit:
-            errors.setdefault(name, []).append(f"{limit}文字以内で入力してください。")
+            errors.setdefault(name, []).append(_t("%(limit)s文字以内で入力してください。") % {"limit": limit})
     if resident.sex not in Resident.Sex.values:
-        errors.setdefault("sex", []).append("性別を選択してください。")
+        errors.setdefault("sex", []).append(_t("性別を選択してください。"))
     if not _POSTAL.match(resident.postal_code or ""):
-        errors.setdefault("postal_code", []).append("郵便番号は 564-8550 の形式で入力してください。")
+        errors.setdefault("postal_code", []).append(_t("郵便番号は 564-8550 の形式で入力してください。"))
     if not resident.name or not isinstance(resident.birth_date, date):
-        errors.setdefault("__all__", []).append("氏名と生年月日は必須です。")
+        errors.setdefault("__all__", []).append(_t("氏名と生年月日は必須です。"))
     elif resident.birth_date > timezone.localdate():
-        errors.setdefault("birth_date", []).append("生年月日が未来の日付になっています。")
+        errors.setdefault("birth_date", []).append(_t("生年月日が未来の日付になっています。"))
     if errors:
         raise ValidationError(errors)
 
@@ -290,16 +318,18 @@ def register_feed_update(
     reason = require_reason(reason)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+        raise ValidationError(
+            {"__all__": _t("変更できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+        )
     with transaction.atomic():
         current = resident if locked else Resident.objects.select_for_update().get(pk=resident.pk)
         if on is not None:
             if current.status == Resident.Status.DECEASED:
-                raise ValidationError({"__all__": "死亡として記録されている方は転入できません。"})
+                raise ValidationError({"__all__": _t("死亡として記録されている方は転入できません。")})
             current.status = Resident.Status.REGISTERED
             current.status_changed_on = on
         elif not current.is_registered:
-            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+            raise ValidationError({"__all__": _t("住民登録がない方の異動は記録できません。")})
         for key, value in changes.items():
             setattr(current, key, value)
         safety.check_instance_text(current)
@@ -342,15 +372,19 @@ def register_feed_bulk_change(*, actor, rows: list[tuple[Resident, dict, str]], 
     for resident, changes, reason in rows:
         unknown = set(changes) - allowed
         if unknown:
-            raise ValidationError({"__all__": f"変更できない項目です: {', '.join(sorted(unknown))}"})
+            raise ValidationError(
+                {"__all__": _t("変更できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
+            )
         if not resident.is_registered:
-            raise ValidationError({"__all__": "住民登録がない方の異動は記録できません。"})
+            raise ValidationError({"__all__": _t("住民登録がない方の異動は記録できません。")})
         if "status" in changes:
             on = changes.get("status_changed_on")
             if changes["status"] not in DEPARTURE_STATUSES or not isinstance(on, date):
-                raise ValidationError({"status": "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。"})
+                raise ValidationError(
+                    {"status": _t("異動の種類を選択してください（転出・国外転出・死亡・職権消除）。")}
+                )
             if on > timezone.localdate(at) or on < resident.birth_date:
-                raise ValidationError({"on": "異動日が正しくありません。"})
+                raise ValidationError({"on": _t("異動日が正しくありません。")})
         for key, value in changes.items():
             setattr(resident, key, value)
         safety.check_instance_text(resident)

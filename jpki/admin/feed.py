@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from jpki import services
@@ -124,7 +125,14 @@ class FeedRunAdmin(ReadOnlyDomainAdmin):
 
     def _report_context(self, request, run: FeedRun, **extra) -> dict:
         report = run.report or {}
-        counts = [(EVENT_LABELS[k], k, report.get("counts", {}).get(k, 0)) for k in EVENT_LABELS]
+        counts = [
+            (
+                _t("%(label)s（%(kind)s）") % {"label": _t(EVENT_LABELS[k]), "kind": k},
+                k,
+                report.get("counts", {}).get(k, 0),
+            )
+            for k in EVENT_LABELS
+        ]
         can_apply = (
             run.dry_run
             and run.outcome == FeedRun.Outcome.DRY_RUN_CLEAN

@@ -103,7 +103,7 @@ def workflow_view(request, object_id, slug, admin_site, model_admin):
             try:
                 if action == "confirm":
                     if shown != version:
-                        raise ValidationError({"__all__": MSG_RESIDENT_CHANGED})
+                        raise ValidationError({"__all__": _t(MSG_RESIDENT_CHANGED)})
                     result = submissions.submit_once(
                         posted,
                         scope,

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 
 from jpki import rules
 from jpki.models import Application, Card, Certificate, IdentityDocument, Office, OutsideHoursRecord
@@ -28,7 +29,7 @@ from residents.recording import now as _now
 from residents.recording import require_reason as _require_reason
 from residents.recording import save as _save
 
-# --- reasons recorded into history --------------------------------------------------------------
+# --- reasons recorded into history (Japanese by nature: stored in the records) ---------------------------
 REASON_BASIC_INFO_CHANGE = "基本4情報の変更"
 REASON_RENEWAL = "更新による失効"
 REASON_LOSS = "カード紛失による一時停止"
@@ -198,9 +199,13 @@ def _record_documents(application: Application, documents, *, visit: int, at: da
         if doc is None:
             continue
         if doc.kind not in IdentityDocument.Kind.values:
-            raise ValidationError({"documents": f"本人確認書類の種類が正しくありません: {doc.kind}"})
+            raise ValidationError(
+                {"documents": _t("本人確認書類の種類が正しくありません: %(kind)s") % {"kind": doc.kind}}
+            )
         if doc.holder not in IdentityDocument.Holder.values:
-            raise ValidationError({"documents": f"提示者の区分が正しくありません: {doc.holder}"})
+            raise ValidationError(
+                {"documents": _t("提示者の区分が正しくありません: %(holder)s") % {"holder": doc.holder}}
+            )
         _save(
             IdentityDocument(
                 application=application,
@@ -229,8 +234,12 @@ def _certificate_texts(resident: Resident, certificate_name: str | None, certifi
         if override:
             bad = charset.unsupported_characters(override)
             if bad:
-                chars = "、".join(f"{c}（{i + 1}文字目）" for i, c in bad)
-                errors.setdefault(f"certificate_{key}", []).append(f"電子証明書に使用できない文字があります: {chars}")
+                chars = _t("、").join(
+                    _t("%(char)s（%(position)s文字目）") % {"char": c, "position": i + 1} for i, c in bad
+                )
+                errors.setdefault(f"certificate_{key}", []).append(
+                    _t("電子証明書に使用できない文字があります: %(chars)s") % {"chars": chars}
+                )
                 continue
             result[key] = (override, [])
             continue
@@ -256,7 +265,10 @@ def _revoke(cert: Certificate, *, at: datetime, reason_text: str, actor, reason:
 def _eligibility(plan: IssuancePlan, resident: Resident, card: Card | None, *, applicant_type: str, reissue: bool):
     on = plan.on
     if not resident.is_registered:
-        plan.refuse("resident", f"吹田市に住民登録がないため申請できません（{resident.get_status_display()}）。")
+        plan.refuse(
+            "resident",
+            _t("吹田市に住民登録がないため申請できません（%(status)s）。") % {"status": resident.get_status_display()},
+        )
     if not plan.signing and not plan.user:
         plan.refuse("signing", _t("発行する電子証明書を選択してください。"))
     if card is None and not reissue:
@@ -272,7 +284,9 @@ def _eligibility(plan: IssuancePlan, resident: Resident, card: Card | None, *, a
         if card.status == Card.Status.SUSPENDED:
             plan.refuse("card", _t("カードは一時停止中です（紛失届）。発見の届出またはカードの再交付が必要です。"))
         if card.expires_on < on:
-            plan.refuse("card", f"カードの有効期限（{card.expires_on:%Y-%m-%d}）が過ぎています。")
+            plan.refuse(
+                "card", _t("カードの有効期限（%(day)s）が過ぎています。") % {"day": f"{card.expires_on:%Y-%m-%d}"}
+            )
         if card.face_authentication_only:
             plan.refuse("card", _t("顔認証マイナンバーカードには電子証明書を格納できません。"))
     if plan.signing and not rules.signing_certificate_allowed(
@@ -484,7 +498,7 @@ def _atomic_domain_write(fn):
             with transaction.atomic():
                 return fn(*args, **kwargs)
         except IntegrityError as exc:
-            raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+            raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -492,7 +506,8 @@ def _atomic_domain_write(fn):
     return wrapper
 
 
-MSG_RESIDENT_CHANGED = (
+# Marked for translation; raisers wrap it in gettext (the constant stays plain text).
+MSG_RESIDENT_CHANGED = gettext_noop(
     "確認画面を表示した後に、この方の住民記録が更新されました（住民記録システムからの異動連携など）。"
     "住民画面を開き直し、最新の内容で手続をやり直してください。"
 )
@@ -507,7 +522,7 @@ def _lock_resident(resident: Resident) -> Resident:
     locked = Resident.objects.select_for_update().get(pk=resident.pk)
     seen = getattr(resident, "updated_at", None)
     if seen is not None and locked.updated_at != seen:
-        raise ValidationError({"__all__": MSG_RESIDENT_CHANGED})
+        raise ValidationError({"__all__": _t(MSG_RESIDENT_CHANGED)})
     return locked
 
 

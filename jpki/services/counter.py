@@ -110,7 +110,12 @@ def card_report_lost(
         reason=reason,
     )
     if card.status != Card.Status.ACTIVE:
-        raise ValidationError({"card": f"このカードは「{card.get_status_display()}」のため紛失届を記録できません。"})
+        raise ValidationError(
+            {
+                "card": _t("このカードは「%(status)s」のため紛失届を記録できません。")
+                % {"status": card.get_status_display()}
+            }
+        )
     for cert in Certificate.objects.select_for_update().filter(
         card=card, kind=Certificate.Kind.SIGNING, status=Certificate.Status.VALID
     ):
@@ -390,7 +395,7 @@ def card_reissue(
     )
     plan.raise_if_refused()
     if plan.fee and not fee_paid:
-        raise ValidationError({"fee_paid": f"手数料{plan.fee}円の収納を確認してください。"})
+        raise ValidationError({"fee_paid": _t("手数料%(fee)s円の収納を確認してください。") % {"fee": plan.fee}})
     legal = {
         "legal_authority_document": legal_authority_document,
         "legal_authority_issued_on": legal_authority_issued_on,

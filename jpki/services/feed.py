@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 from simple_history.utils import bulk_update_with_history
 
 from jpki.models import AppliedFeedEvent, Card, Certificate, FeedRun
@@ -237,7 +238,7 @@ def feed_import(
         refusals = [reader.Refusal(getattr(exc, "feed_line", 1), " ".join(exc.messages), getattr(exc, "feed_id", ""))]
         planned, revocations = [], []
     except IntegrityError:
-        refusals = [reader.Refusal(1, MSG_CONCURRENT)]
+        refusals = [reader.Refusal(1, _t(MSG_CONCURRENT))]
         planned, revocations = [], []
     else:
         return FeedResult(run, [], revocations, report["counts"], skipped)

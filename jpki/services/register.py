@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki import rules
 from jpki.models import Card, Certificate
@@ -26,12 +28,13 @@ from .base import (
     counter_hours,
 )
 
+# Procedure names: Japanese by nature (stored in the outside-hours records).
 PROCEDURE_BASIC_INFO = "基本4情報の変更"
 PROCEDURE_DEPARTURE = "住民記録の消除"
 PROCEDURE_MOVE_IN = "転入（手入力）"
 PROCEDURE_CARD_VALIDITY = "カードの有効期間の変更"
-MSG_CARD_EXPIRED = "カードの有効期限（{day}）が過ぎています。カードの再交付が必要です。"
-MSG_NO_VALIDITY_CHANGE = (
+MSG_CARD_EXPIRED = _lazy("カードの有効期限（%(day)s）が過ぎています。カードの再交付が必要です。")
+MSG_NO_VALIDITY_CHANGE = _lazy(
     "在留期間が延長されていないため、有効期間の変更はできません（住民記録の在留期間を確認してください）。"
 )
 
@@ -99,7 +102,7 @@ def resident_change_basic_info(
             if changed & set(register.BASIC_INFO_FIELDS):
                 revoked = revoke_signing_for_basic_info_change(resident=current, at=at, actor=actor, reason=reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+        raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
     resident.refresh_from_db()
     return revoked
 
@@ -134,7 +137,7 @@ def resident_record_departure(
             )
             revoked = end_certificates_for_departure(resident=current, status=status, at=at, actor=actor, reason=reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+        raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
     resident.refresh_from_db()
     return revoked
 
@@ -198,13 +201,16 @@ def card_validity_change(
             current = Resident.objects.select_for_update().get(pk=resident.pk)
             if not current.is_registered:
                 raise ValidationError(
-                    {"__all__": f"住民登録がないため変更できません（{current.get_status_display()}）。"}
+                    {
+                        "__all__": _t("住民登録がないため変更できません（%(status)s）。")
+                        % {"status": current.get_status_display()}
+                    }
                 )
             card = active_card(current, for_update=True)
             if card is None or card.status != Card.Status.ACTIVE:
-                raise ValidationError({"__all__": "有効なマイナンバーカードがありません（一時停止中を含む）。"})
+                raise ValidationError({"__all__": _t("有効なマイナンバーカードがありません（一時停止中を含む）。")})
             if card.expires_on < _local_date(at):
-                raise ValidationError({"__all__": MSG_CARD_EXPIRED.format(day=f"{card.expires_on:%Y-%m-%d}")})
+                raise ValidationError({"__all__": MSG_CARD_EXPIRED % {"day": f"{card.expires_on:%Y-%m-%d}"}})
             new_expiry = card_validity_new_expiry(current, card)
             if new_expiry is None:
                 raise ValidationError({"__all__": MSG_NO_VALIDITY_CHANGE})
@@ -219,6 +225,6 @@ def card_validity_change(
             card.expires_on = new_expiry
             _save(card, actor, reason)
     except IntegrityError as exc:
-        raise ValidationError({"__all__": MSG_CONCURRENT}) from exc
+        raise ValidationError({"__all__": _t(MSG_CONCURRENT)}) from exc
     resident.refresh_from_db()
     return card

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from jpki import review
 from jpki.models import ReviewSignOff
@@ -18,11 +20,12 @@ from residents import safety
 from residents.recording import now as _now
 from residents.recording import save as _save
 
+# Japanese by nature: the history reason.
 REASON_SIGN_OFF = "確認待ちの項目を確認済みにした"
-MSG_OWN_ACTION = "ご自身が行った処理は確認済みにできません。別の監督者が確認してください。"
-MSG_NOT_FOUND = "この項目は確認待ちの一覧にありません。画面を開き直してください。"
-MSG_ALREADY_SIGNED = "この項目は既に確認済みです。"
-MSG_COMMENT = "確認の内容をコメントに入力してください。"
+MSG_OWN_ACTION = _lazy("ご自身が行った処理は確認済みにできません。別の監督者が確認してください。")
+MSG_NOT_FOUND = _lazy("この項目は確認待ちの一覧にありません。画面を開き直してください。")
+MSG_ALREADY_SIGNED = _lazy("この項目は既に確認済みです。")
+MSG_COMMENT = _lazy("確認の内容をコメントに入力してください。")
 COMMENT_MAX = 1000
 
 
@@ -32,7 +35,7 @@ def review_sign_off(*, kind: str, key: str, actor, comment: str, at: datetime | 
     if not comment:
         raise ValidationError({"comment": MSG_COMMENT})
     if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": f"コメントは{COMMENT_MAX}文字以内で入力してください。"})
+        raise ValidationError({"comment": _t("コメントは%(max)s文字以内で入力してください。") % {"max": COMMENT_MAX}})
     safety.check_text(comment, "comment")
     at = _now(at)
     try:

@@ -25,6 +25,9 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 # --- login throttling (django-axes) --------------------------------------------------------------------
 
@@ -104,19 +107,21 @@ class LoginThrottleHandler(AxesDatabaseHandler):
 
 # --- the lockout page (django-axes) ----------------------------------------------------------------------
 
-LOCKOUT_MESSAGE = "ログインに続けて失敗したため、ログインを一時的に停止しています。"
-LOCKOUT_ASK_SUPERVISOR = "お急ぎの場合は、監督者にログイン制限の解除を依頼してください。"
+LOCKOUT_MESSAGE = _lazy("ログインに続けて失敗したため、ログインを一時的に停止しています。")
+LOCKOUT_ASK_SUPERVISOR = _lazy("お急ぎの場合は、監督者にログイン制限の解除を依頼してください。")
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """The response django-axes returns to a locked-out login (HTTP 429, in Japanese)."""
     minutes = int(float(getattr(settings, "AXES_COOLOFF_TIME", 0.5) or 0) * 60)
-    wait = f"最後の試行から約{minutes}分後に自動で解除されます。" if minutes else ""
+    wait = _t("最後の試行から約%(minutes)s分後に自動で解除されます。") % {"minutes": minutes} if minutes else ""
+    title = escape(_t("ログインできません"))
     body = (
-        '<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>ログインできません</title></head>'
-        f"<body><h1>ログインできません</h1><p>{escape(LOCKOUT_MESSAGE)}{escape(wait)}</p>"
+        f'<!doctype html><html lang="{escape(get_language() or "ja")}"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>{escape(LOCKOUT_MESSAGE)}{escape(wait)}</p>"
         f"<p>{escape(LOCKOUT_ASK_SUPERVISOR)}</p>"
-        '<p><a href="/admin/login/">ログイン画面へ戻る</a></p></body></html>'
+        f'<p><a href="/admin/login/">{escape(_t("ログイン画面へ戻る"))}</a></p></body></html>'
     )
     return HttpResponse(body, status=429, content_type="text/html; charset=utf-8")
 
@@ -152,7 +157,7 @@ class ContentSecurityPolicyMiddleware:
 
 # --- staff accounts are deactivated, never deleted ------------------------------------------------------------
 
-MSG_DEACTIVATE = "職員のアカウントは削除できません。無効化（有効のチェックを外す）してください。"
+MSG_DEACTIVATE = _lazy("職員のアカウントは削除できません。無効化（有効のチェックを外す）してください。")
 
 
 def refuse_staff_account_deletion(sender, instance, **kwargs):

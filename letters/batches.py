@@ -34,7 +34,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django_tasks import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
@@ -47,11 +49,15 @@ from .models import Letter, LetterAccess, MailingBatch
 
 logger = logging.getLogger(__name__)
 
-MSG_BATCH_DONE = "この差出は既に印刷されています。保存されたPDFをダウンロードしてください。"
-MSG_BATCH_BUSY = "この差出は印刷の処理中です。終わるまでお待ちください（画面は自動で更新されます）。"
-MSG_BATCH_INTERRUPTED = "印刷の処理が途中で止まりました（処理していたプロセスが終了した可能性があります）。"
-MSG_BATCH_TASK_FAILED = "印刷の処理が異常終了しました。"
-MSG_BATCH_NO_WORKER = (
+# Marked for translation and translated where shown (the constants stay plain text; a stored
+# render_error stays as stored).
+MSG_BATCH_DONE = gettext_noop("この差出は既に印刷されています。保存されたPDFをダウンロードしてください。")
+MSG_BATCH_BUSY = gettext_noop("この差出は印刷の処理中です。終わるまでお待ちください（画面は自動で更新されます）。")
+MSG_BATCH_INTERRUPTED = gettext_noop(
+    "印刷の処理が途中で止まりました（処理していたプロセスが終了した可能性があります）。"
+)
+MSG_BATCH_TASK_FAILED = gettext_noop("印刷の処理が異常終了しました。")
+MSG_BATCH_NO_WORKER = gettext_noop(
     "印刷の処理がまだ始まっていません。印刷処理（ワーカー）が動いているか、システム担当者に確認してください。"
 )
 
@@ -193,12 +199,13 @@ def batch_status(
         deadline = since + timedelta(seconds=_render_deadline_seconds(letter_count))
         outcome = _task_outcome(batch.render_task_id) if check_task else None
         if outcome in (TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL, "MISSING"):
-            state, detail = "interrupted", MSG_BATCH_TASK_FAILED  # the task ended, the batch is not done
+            state, detail = "interrupted", _t(MSG_BATCH_TASK_FAILED)  # the task ended, the batch is not done
         elif now > deadline:
             if state == states.QUEUED and outcome == TaskResultStatus.READY:
-                detail = MSG_BATCH_NO_WORKER  # still in the queue: no worker takes it; rendering again would not help
+                # still in the queue: no worker takes it; rendering again would not help
+                detail = _t(MSG_BATCH_NO_WORKER)
             else:
-                state, detail = "interrupted", MSG_BATCH_INTERRUPTED
+                state, detail = "interrupted", _t(MSG_BATCH_INTERRUPTED)
     if state == states.RENDERING:  # still rendering: how far, if the renderer said
         progress = _progress_read(batch)
     return BatchStatus(
@@ -268,9 +275,9 @@ def mailing_batch_retry(*, batch: MailingBatch, actor, reason: str) -> MailingBa
     batch = MailingBatch.objects.select_for_update().get(pk=batch.pk)
     status = batch_status(batch)
     if status.state == MailingBatch.RenderState.DONE:
-        raise ValidationError({"batch": MSG_BATCH_DONE})
+        raise ValidationError({"batch": _t(MSG_BATCH_DONE)})
     if not status.can_retry:
-        raise ValidationError({"batch": MSG_BATCH_BUSY})
+        raise ValidationError({"batch": _t(MSG_BATCH_BUSY)})
     enqueue_render(batch, actor=actor, reason=reason)
     batch.refresh_from_db()
     return batch
@@ -296,7 +303,7 @@ def _render_begin(*, batch_id: int, token: str, actor, reason: str, at: datetime
         batch.render_started_at = at
         batch.render_finished_at = None
         batch.render_error = ""
-        _save(batch, actor, f"{reason}（PDFの作成を開始）")
+        _save(batch, actor, f"{reason}（PDFの作成を開始）")  # Japanese by nature: the history reason
         return batch
 
 
@@ -368,7 +375,9 @@ def _render_finish(
         for letter in Letter.objects.select_for_update().filter(batch=batch).order_by("pk"):
             first = rendered.get(letter.pk)
             if first is None:  # cannot happen: letters join a batch only when it is made
-                raise ValidationError({"batch": f"{letter.reference} は印刷中に差出に加えられました。"})
+                raise ValidationError(
+                    {"batch": _t("%(reference)s は印刷中に差出に加えられました。") % {"reference": letter.reference}}
+                )
             if letter.pk in refused:
                 letter.print_refusal = refused[letter.pk][:1000]
                 letter.batch_first_page, letter.page_count = None, 0
@@ -473,7 +482,7 @@ def mailing_batch_print(
     with transaction.atomic():
         locked = MailingBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.render_state == MailingBatch.RenderState.DONE:
-            raise ValidationError({"batch": MSG_BATCH_DONE})
+            raise ValidationError({"batch": _t(MSG_BATCH_DONE)})
         locked.render_state, locked.render_error = MailingBatch.RenderState.QUEUED, ""
         locked.render_token, locked.render_task_id = uuid.uuid4(), None
         _save(locked, actor, reason)
@@ -482,7 +491,7 @@ def mailing_batch_print(
     )
     batch.refresh_from_db()
     if batch.render_state != MailingBatch.RenderState.DONE:
-        raise ValidationError({"batch": batch.render_error or MSG_BATCH_INTERRUPTED})
+        raise ValidationError({"batch": batch.render_error or _t(MSG_BATCH_INTERRUPTED)})
     with batch.pdf.open("rb") as fh:
         pdf = fh.read()
     return PrintResult(batch=batch, pdf=pdf, letters=batch.letters.count(), pages=batch.page_count)
@@ -503,7 +512,7 @@ def print_day(
 
 def batch_open(*, batch: MailingBatch, actor, path: str = "") -> bytes:
     if not batch.pdf or batch.render_state != MailingBatch.RenderState.DONE:
-        raise ValidationError({"batch": "この差出はまだ印刷されていません。"})
+        raise ValidationError({"batch": _t("この差出はまだ印刷されていません。")})
     with batch.pdf.open("rb") as fh:
         data = fh.read()
     _log_access(batch=batch, user=actor, action=LetterAccess.Action.DOWNLOAD, path=path)

@@ -102,6 +102,7 @@ def _fit_pt(text: str, width_px: float, size_pt: float = 10.0, minimum_pt: float
 
 
 def _proxy_line(proxy) -> str:
+    # Japanese by nature: printed on the letter
     if proxy is None:
         return "—"
     relation = f"（本人との関係: {proxy.relation}）" if proxy.relation else ""

@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_noop
 
 __all__ = [
     "AddressBlockDoesNotFit",
@@ -53,6 +55,7 @@ GAP_NOFWD_MM = 0.8  # between the name and 転送不要 when there is no barcode
 NOFWD_BOX_MM = 2 * 0.3 + 2 * 0.15  # border (0.3 mm) and padding (0.15 mm) above and below 転送不要
 NOFWD_SIDES_MM = 2 * 0.3 + 2 * 1.5  # border and padding left and right
 NOFWD_LETTER_SPACING_MM = 0.5
+# Japanese by nature: printed on the letter
 NOFWD_TEXT = "転送不要"
 SAMA = "様"
 POSTAL_MARK = "〒"
@@ -264,11 +267,16 @@ def check_printable(fields: list[tuple[str, str]]) -> None:
     for label, value in fields:
         missing = unprintable_characters(value or "")
         if missing:
-            shown = "、".join(f"「{c}」(U+{ord(c):04X})" for c in missing)
+            shown = _t("、").join(
+                _t("「%(char)s」(U+%(codepoint)s)") % {"char": c, "codepoint": f"{ord(c):04X}"} for c in missing
+            )
             raise UnprintableCharacter(
                 label,
-                f"{label}の文字 {shown} は帳票の書体（IPAmj明朝・IPAex明朝）にないため印刷できません。"
-                f"住民記録で代替文字を登録するか、{label}を確認してください。",
+                _t(
+                    "%(field)sの文字 %(chars)s は帳票の書体（IPAmj明朝・IPAex明朝）にないため印刷できません。"
+                    "住民記録で代替文字を登録するか、%(field)sを確認してください。"
+                )
+                % {"field": _t(label), "chars": shown},
             )
 
 
@@ -288,7 +296,7 @@ def fit_address_block(
     Raises :class:`AddressBlockDoesNotFit` naming the field (氏名, 通称, 住所, 方書) that does not fit.
     """
     if width_mm <= 0 or height_mm <= 0:
-        raise AddressBlockDoesNotFit("窓", "封筒の窓の設定（LETTER_WINDOW_MM）が小さすぎます。")
+        raise AddressBlockDoesNotFit(gettext_noop("窓"), _t("封筒の窓の設定（LETTER_WINDOW_MM）が小さすぎます。"))
     sama_em = 0.25 + char_em(SAMA, register=False) * 0.9  # 様 at 0.9 × the name's size after a 0.25 em gap
     too_long: list[str] = []
     for with_barcode in (True, False) if barcode else (False,):
@@ -303,8 +311,11 @@ def fit_address_block(
     label = too_long[-1]
     raise AddressBlockDoesNotFit(
         label,
-        f"{label}が長すぎるため、宛名が封筒の窓（余白{WINDOW_PLAY_MM:g}mm）に収まりません"
-        f"（文字を{MIN_PT:g}ポイントまで縮小しても入りません）。{label}を確認してください。",
+        _t(
+            "%(field)sが長すぎるため、宛名が封筒の窓（余白%(play)smm）に収まりません"
+            "（文字を%(min_pt)sポイントまで縮小しても入りません）。%(field)sを確認してください。"
+        )
+        % {"field": _t(label), "play": f"{WINDOW_PLAY_MM:g}", "min_pt": f"{MIN_PT:g}"},
     )
 
 
@@ -317,19 +328,19 @@ def _attempt(step, postal_code, address, building, name, alias, with_barcode, wi
     postal_text = f"{POSTAL_MARK}{postal_code}"
     postal_pt = _fit_size(postal_text, width, step.postal, register=False)
     if postal_pt is None:
-        return "郵便番号"
+        return gettext_noop("郵便番号")
     address_pt = _fit_size(address, width, step.address, register=True)
     if address_pt is None:
-        return "住所"
+        return gettext_noop("住所")
     name_pt = _fit_size(name, width, step.name, register=True, suffix_em=sama_em)
     if name_pt is None:
-        return "氏名"
+        return gettext_noop("氏名")
     alias_line = None
     if alias:
-        alias_text = f"（通称）{alias}"
+        alias_text = f"（通称）{alias}"  # Japanese by nature: printed on the letter
         alias_pt = _fit_size(alias_text, width, min(step.address + 1, step.name), register=True)
         if alias_pt is None:
-            return "通称"
+            return gettext_noop("通称")
         alias_line = Line(alias_text, alias_pt, line_h(alias_pt))
     building_lines = [Line(t, step.address, line_h(step.address)) for t in wrap(building, width, step.address)]
 
@@ -344,7 +355,7 @@ def _attempt(step, postal_code, address, building, name, alias, with_barcode, wi
             None,
         )
         if barcode_pt is None:
-            return "方書"  # (only when the window is too narrow for any barcode: then try without)
+            return gettext_noop("方書")  # (only when the window is too narrow for any barcode: then try without)
     nofwd = Line(NOFWD_TEXT, step.nofwd, line_h(step.nofwd))
     gaps = {"address": GAP_ADDRESS_MM, "name": GAP_NAME_MM, "nofwd": 0.0 if barcode_pt else GAP_NOFWD_MM}
     barcode_h = BARCODE_LONG_BAR_10PT_MM * barcode_pt / 10 if barcode_pt else 0.0
@@ -370,5 +381,5 @@ def _attempt(step, postal_code, address, building, name, alias, with_barcode, wi
         total += barcode_h + 2 * BARCODE_QUIET_MM
     layout.height_mm = total
     if total > height:
-        return "方書" if building else "住所"
+        return gettext_noop("方書") if building else gettext_noop("住所")
     return layout

@@ -78,6 +78,7 @@ def ledger_total_fee(rows: list[dict]) -> int:
     return sum(row["fee"] or 0 for row in rows)
 
 
+# Japanese by nature: the 交付記録簿 is the city's own record, printed and exported in Japanese.
 LEDGER_CSV_HEADER = [
     "発行日",
     "申請番号",

@@ -23,18 +23,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _lazy
 
 from residents import recording
 
 from . import render
 from .models import TRACKED_MAIL_CLASSES, Letter, LetterAccess, MailClass, MailingBatch, MailingListPrint
 
-MSG_CHECK_DIGIT = (
+MSG_CHECK_DIGIT = _lazy(
     "お問い合わせ番号の末尾の数字（チェックデジット）が合いません。読み取り違い・入力違いがないか確かめてください。"
 )
-MSG_DUPLICATE_IN_FORM = "同じお問い合わせ番号が {other} にも入力されています。"
-MSG_DUPLICATE_IN_DB = "このお問い合わせ番号は既に別の郵便物（{reference}）に使われています。"
-MSG_NOT_PRINTED = "この差出はまだ印刷されていません。印刷が終わってからお問い合わせ番号を入力してください。"
+MSG_DUPLICATE_IN_FORM = _lazy("同じお問い合わせ番号が %(other)s にも入力されています。")
+MSG_DUPLICATE_IN_DB = _lazy("このお問い合わせ番号は既に別の郵便物（%(reference)s）に使われています。")
+MSG_NOT_PRINTED = _lazy("この差出はまだ印刷されていません。印刷が終わってからお問い合わせ番号を入力してください。")
 
 
 def tracking_check_digit(body: str) -> int:
@@ -97,7 +99,7 @@ def batch_record_tracking(
     letters = {lt.pk: lt for lt in batch_letters(batch)}
     unknown = set(numbers) - set(letters)
     if unknown:
-        raise ValidationError({"__all__": "この差出にない照会書のお問い合わせ番号が含まれています。"})
+        raise ValidationError({"__all__": _t("この差出にない照会書のお問い合わせ番号が含まれています。")})
     errors: dict[str, list[str]] = {}
     checked: dict[int, str] = {}
     seen: dict[str, Letter] = {}
@@ -111,7 +113,7 @@ def batch_record_tracking(
             errors[field_name(letter)] = exc.messages
             continue
         if digits in seen:
-            errors[field_name(letter)] = [MSG_DUPLICATE_IN_FORM.format(other=seen[digits].reference)]
+            errors[field_name(letter)] = [MSG_DUPLICATE_IN_FORM % {"other": seen[digits].reference}]
             continue
         seen[digits] = letter
         checked[pk] = digits
@@ -122,7 +124,7 @@ def batch_record_tracking(
     )
     for pk, digits in checked.items():
         if digits in used:
-            errors[field_name(letters[pk])] = [MSG_DUPLICATE_IN_DB.format(reference=used[digits])]
+            errors[field_name(letters[pk])] = [MSG_DUPLICATE_IN_DB % {"reference": used[digits]}]
     if errors:
         raise ValidationError(errors)
     recorded = []
@@ -163,12 +165,12 @@ class ListMissing:
 
     @property
     def message(self) -> str:
-        refs = "、".join(lt.reference for lt in self.letters[:5])
-        more = f" ほか{len(self.letters) - 5}通" if len(self.letters) > 5 else ""
-        return (
-            f"お問い合わせ番号が未入力の照会書が{len(self.letters)}通あります（{refs}{more}）。"
+        refs = _t("、").join(lt.reference for lt in self.letters[:5])
+        more = _t(" ほか%(count)s通") % {"count": len(self.letters) - 5} if len(self.letters) > 5 else ""
+        return _t(
+            "お問い合わせ番号が未入力の照会書が%(count)s通あります（%(references)s%(more)s）。"
             "「お問い合わせ番号を入力」で全通の番号を入力してから差出票を印刷してください。"
-        )
+        ) % {"count": len(self.letters), "references": refs, "more": more}
 
 
 def list_missing(batch: MailingBatch) -> ListMissing | None:

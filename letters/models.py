@@ -20,6 +20,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -149,7 +150,11 @@ class MailingBatch(models.Model):
         indexes = [models.Index(fields=["render_state", "date"], name="mailingbatch_state_idx")]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.office} 第{self.number}便"
+        return _t("%(date)s %(office)s 第%(number)s便") % {
+            "date": f"{self.date:%Y-%m-%d}",
+            "office": self.office,
+            "number": self.number,
+        }
 
 
 class Letter(models.Model):
@@ -366,4 +371,4 @@ class MailingListPrint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.batch} 差出票 第{self.version}版"
+        return _t("%(batch)s 差出票 第%(version)s版") % {"batch": self.batch, "version": self.version}

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_noop
 
 from letters.marks import (  # noqa: F401  (re-exported: the letters' marks live in letters.marks)
     CUSTOMER_BARCODE_MM,
@@ -58,6 +59,7 @@ EXPECTED_FONTS = frozenset({REGISTER_FONT, BODY_FONT})
 DEFAULT_WINDOW_MM = (25.0, 16.0, 86.0, 39.0)
 WINDOW_PLAY_MM = 3.0  # the address block keeps this much distance from every side of the window
 
+# Japanese by nature: everything below is printed on the letters.
 KIND_PHRASES = {
     "new": "電子証明書の新規発行",
     "renewal": "電子証明書の更新",
@@ -171,14 +173,17 @@ def _check_printable(resident, proxy) -> None:
     from letters import fit
 
     fields = [
-        ("氏名", resident.name),
-        ("通称", getattr(resident, "alias_name", "")),
-        ("住所（町域まで）", resident.address_town),
-        ("住所（番地）", resident.address_block),
-        ("方書", resident.address_building),
+        (gettext_noop("氏名"), resident.name),
+        (gettext_noop("通称"), getattr(resident, "alias_name", "")),
+        (gettext_noop("住所（町域まで）"), resident.address_town),
+        (gettext_noop("住所（番地）"), resident.address_block),
+        (gettext_noop("方書"), resident.address_building),
     ]
     if proxy is not None:
-        fields += [("代理人の氏名", proxy.proxy_name), ("代理人の住所", proxy.proxy_address)]
+        fields += [
+            (gettext_noop("代理人の氏名"), proxy.proxy_name),
+            (gettext_noop("代理人の住所"), proxy.proxy_address),
+        ]
     fit.check_printable(fields)
 
 

@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_noop
 
 from jpki.models import Application, Office
 from residents import recording
@@ -52,7 +54,7 @@ def _require_reason(reason: str) -> str:
 def _now(at: datetime | None) -> datetime:
     at = at or timezone.now()
     if timezone.is_naive(at):
-        raise ValidationError({"at": "日時にはタイムゾーンが必要です。"})
+        raise ValidationError({"at": _t("日時にはタイムゾーンが必要です。")})
     return at
 
 
@@ -61,7 +63,7 @@ def _office_of(actor, office: Office | None) -> Office:
         return office
     profile = getattr(actor, "staff_profile", None)
     if profile is None:
-        raise ValidationError({"office": "窓口を選択してください（職員の所属窓口が登録されていません）。"})
+        raise ValidationError({"office": _t("窓口を選択してください（職員の所属窓口が登録されていません）。")})
     return profile.office
 
 
@@ -139,10 +141,10 @@ def letter_data(letter: Letter, *, guides: bool = False) -> render.LetterData:
 
 def _check_kind(kind: str, application: Application) -> None:
     if kind not in Letter.Kind.values:
-        raise ValidationError({"kind": "帳票の種類が正しくありません。"})
+        raise ValidationError({"kind": _t("帳票の種類が正しくありません。")})
     is_proxy = application.applicant_type == Application.ApplicantType.PROXY
     if kind in (Letter.Kind.INQUIRY, Letter.Kind.INQUIRY_REQUEST) and not is_proxy:
-        raise ValidationError({"kind": "照会書・照会書送付依頼書は任意代理人による申請についてのみ作成できます。"})
+        raise ValidationError({"kind": _t("照会書・照会書送付依頼書は任意代理人による申請についてのみ作成できます。")})
     if kind == Letter.Kind.INQUIRY:
         if application.status in (
             Application.Status.RETURNED,
@@ -151,13 +153,16 @@ def _check_kind(kind: str, application: Application) -> None:
             Application.Status.CANCELLED,
         ):
             raise ValidationError(
-                {"application": f"この申請は「{application.get_status_display()}」のため照会書を作成できません。"}
+                {
+                    "application": _t("この申請は「%(status)s」のため照会書を作成できません。")
+                    % {"status": application.get_status_display()}
+                }
             )
     if kind == Letter.Kind.APPLICATION_FORM and application.kind not in ("new", "renewal", "reissue"):
-        raise ValidationError({"kind": "電子証明書新規発行申請書は発行・更新の申請についてのみ作成できます。"})
+        raise ValidationError({"kind": _t("電子証明書新規発行申請書は発行・更新の申請についてのみ作成できます。")})
     if kind == Letter.Kind.VALIDITY_SLIP and (application.pk is None or not application.certificates.exists()):
         raise ValidationError(
-            {"kind": "この申請で発行された電子証明書がないため、有効期限のお知らせを作成できません。"}
+            {"kind": _t("この申請で発行された電子証明書がないため、有効期限のお知らせを作成できません。")}
         )
 
 
@@ -190,8 +195,10 @@ def _new_letter(
             return letter
         except IntegrityError:
             if previous is not None:
-                raise ValidationError({"__all__": "他の職員が同時に再印刷しました。画面を更新してください。"}) from None
-    raise ValidationError({"__all__": "照会番号を採番できませんでした。もう一度お試しください。"})
+                raise ValidationError(
+                    {"__all__": _t("他の職員が同時に再印刷しました。画面を更新してください。")}
+                ) from None
+    raise ValidationError({"__all__": _t("照会番号を採番できませんでした。もう一度お試しください。")})
 
 
 @transaction.atomic
@@ -215,7 +222,9 @@ def letter_create(
             application=application, kind=kind, is_current=True, returned_at__isnull=True
         ).exists()
     ):
-        raise ValidationError({"kind": "この申請の照会書は既に作成されています。作り直す場合は再印刷してください。"})
+        raise ValidationError(
+            {"kind": _t("この申請の照会書は既に作成されています。作り直す場合は再印刷してください。")}
+        )
     render.check_letter(kind, application)  # unprintable character, address not fitting the window: refused
     letter = _new_letter(kind=kind, application=application, actor=actor, reason=reason, at=at)
     if render_now:
@@ -231,17 +240,18 @@ def _render_and_store(letter: Letter, *, actor, reason: str) -> Letter:
     return letter
 
 
+# The default reasons here (帳票の作成, プレビューのための作成) are Japanese by nature: history rows.
 @transaction.atomic
 def letter_render(*, letter: Letter, actor, reason: str = "帳票の作成") -> Letter:
     """Render and store the PDF of a letter that has none yet. A stored PDF is never replaced."""
     reason = _require_reason(reason)
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.has_pdf:
-        raise ValidationError({"letter": "この帳票のPDFは既に保存されています。作り直す場合は再印刷してください。"})
+        raise ValidationError({"letter": _t("この帳票のPDFは既に保存されています。作り直す場合は再印刷してください。")})
     return _render_and_store(letter, actor=actor, reason=reason)
 
 
-MSG_ALREADY_MAILED = "この通知はすでに発送済みです"
+MSG_ALREADY_MAILED = gettext_noop("この通知はすでに発送済みです")
 
 
 def mailed_warning(letter: Letter) -> str | None:
@@ -249,11 +259,16 @@ def mailed_warning(letter: Letter) -> str | None:
     if letter.posted_at is None:
         return None
     posted = timezone.localtime(letter.posted_at)
-    number = letter.tracking_number_display or "なし"
-    return (
-        f"{MSG_ALREADY_MAILED}（差出日 {posted:%Y-%m-%d}、{letter.get_mail_class_display()}、"
-        f"お問い合わせ番号 {number}）。再印刷したものは控えとして保存され、発送済みの版が最新版のままです。"
-    )
+    number = letter.tracking_number_display or _t("なし")
+    return _t(
+        "%(mailed)s（差出日 %(day)s、%(mail_class)s、お問い合わせ番号 %(number)s）。"
+        "再印刷したものは控えとして保存され、発送済みの版が最新版のままです。"
+    ) % {
+        "mailed": _t(MSG_ALREADY_MAILED),
+        "day": f"{posted:%Y-%m-%d}",
+        "mail_class": letter.get_mail_class_display(),
+        "number": number,
+    }
 
 
 @transaction.atomic
@@ -267,13 +282,13 @@ def letter_reprint(*, letter: Letter, actor, reason: str, at: datetime | None = 
     at = _now(at)
     letter = Letter.objects.select_for_update().select_related("application").get(pk=letter.pk)
     if not letter.is_current:
-        raise ValidationError({"letter": "最新版ではない帳票は再印刷できません。最新版から再印刷してください。"})
+        raise ValidationError({"letter": _t("最新版ではない帳票は再印刷できません。最新版から再印刷してください。")})
     app = letter.application
     if letter.kind == Letter.Kind.INQUIRY:
         if letter.returned_at is not None or app.status == Application.Status.RETURNED:
-            raise ValidationError({"letter": "返戻された照会書の申請は終了しています。再印刷できません。"})
+            raise ValidationError({"letter": _t("返戻された照会書の申請は終了しています。再印刷できません。")})
         if letter.reply_received_at is not None:
-            raise ValidationError({"letter": "回答書を受理済みの照会書は再印刷できません。"})
+            raise ValidationError({"letter": _t("回答書を受理済みの照会書は再印刷できません。")})
     if letter.posted_at is not None:
         new = _new_letter(
             kind=letter.kind,
@@ -302,7 +317,7 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
         with letter.batch.pdf.open("rb") as fh:
             batch_pdf = fh.read()
         return render.extract_pages(batch_pdf, letter.batch_first_page, letter.page_count or 1)
-    raise ValidationError({"letter": "この帳票のPDFはまだ作成されていません。"})
+    raise ValidationError({"letter": _t("この帳票のPDFはまだ作成されていません。")})
 
 
 def letter_open(*, letter: Letter, actor, action: str, path: str = "") -> bytes:
@@ -323,7 +338,7 @@ def normalize_tracking_number(value: str) -> str:
     digits = re.sub(r"[\s\-‐‑‒–—―ー−]", "", text)
     if not re.fullmatch(r"[0-9]{11,13}", digits):
         raise ValidationError(
-            {"tracking_number": "お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9012）。"}
+            {"tracking_number": _t("お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9012）。")}
         )
     return digits
 
@@ -331,7 +346,7 @@ def normalize_tracking_number(value: str) -> str:
 def _mailed_letter(letter: Letter) -> Letter:
     letter = Letter.objects.select_for_update().select_related("application").get(pk=letter.pk)
     if letter.kind not in Letter.MAILED_KINDS:
-        raise ValidationError({"letter": "郵送する帳票ではありません。"})
+        raise ValidationError({"letter": _t("郵送する帳票ではありません。")})
     return letter
 
 
@@ -352,16 +367,18 @@ def letter_record_mailing(
     at = _now(at)
     letter = _mailed_letter(letter)
     if not letter.is_current:
-        raise ValidationError({"letter": "この照会書は再印刷により差し替えられています。最新版で記録してください。"})
+        raise ValidationError(
+            {"letter": _t("この照会書は再印刷により差し替えられています。最新版で記録してください。")}
+        )
     if letter.posted_at is not None:
-        raise ValidationError({"letter": "この照会書の差出は既に記録されています。"})
+        raise ValidationError({"letter": _t("この照会書の差出は既に記録されています。")})
     mail_class = mail_class or letter.mail_class
     if mail_class not in MailClass.values:
-        raise ValidationError({"mail_class": "郵便の種類が正しくありません。"})
+        raise ValidationError({"mail_class": _t("郵便の種類が正しくありません。")})
     if mail_class in TRACKED_MAIL_CLASSES:
         tracking = normalize_tracking_number(tracking_number)
         if Letter.objects.filter(tracking_number=tracking).exclude(pk=letter.pk).exists():
-            raise ValidationError({"tracking_number": "このお問い合わせ番号は既に別の郵便物に使われています。"})
+            raise ValidationError({"tracking_number": _t("このお問い合わせ番号は既に別の郵便物に使われています。")})
     else:
         tracking = normalize_tracking_number(tracking_number) if tracking_number else ""
     letter.mail_class = mail_class
@@ -388,18 +405,18 @@ def letter_record_return(
     reason = _require_reason(reason)
     at = _now(at)
     if return_reason not in ReturnReason.values:
-        raise ValidationError({"return_reason": "返戻理由を選択してください。"})
+        raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
     if return_reason == ReturnReason.OTHER and not note.strip():
-        raise ValidationError({"note": "「その他」の場合は返戻の内容を入力してください。"})
+        raise ValidationError({"note": _t("「その他」の場合は返戻の内容を入力してください。")})
     letter = _mailed_letter(letter)
     if letter.posted_at is None:
-        raise ValidationError({"letter": "差出が記録されていない照会書は返戻を記録できません。"})
+        raise ValidationError({"letter": _t("差出が記録されていない照会書は返戻を記録できません。")})
     if letter.returned_at is not None:
-        raise ValidationError({"letter": "この照会書の返戻は既に記録されています。"})
+        raise ValidationError({"letter": _t("この照会書の返戻は既に記録されています。")})
     if letter.reply_received_at is not None:
-        raise ValidationError({"letter": "回答書を受理済みの照会書です。"})
+        raise ValidationError({"letter": _t("回答書を受理済みの照会書です。")})
     if at < letter.posted_at:
-        raise ValidationError({"at": "返戻日時が差出日時より前になっています。"})
+        raise ValidationError({"at": _t("返戻日時が差出日時より前になっています。")})
     letter.returned_at = at
     letter.return_reason = return_reason
     letter.return_note = note.strip()[:200]
@@ -424,11 +441,11 @@ def letter_record_reply(*, letter: Letter, actor, reason: str, at: datetime | No
     at = _now(at)
     letter = _mailed_letter(letter)
     if letter.posted_at is None:
-        raise ValidationError({"letter": "差出が記録されていない照会書です。先に差出を記録してください。"})
+        raise ValidationError({"letter": _t("差出が記録されていない照会書です。先に差出を記録してください。")})
     if letter.returned_at is not None:
-        raise ValidationError({"letter": "返戻された照会書です。この申請は終了しています。"})
+        raise ValidationError({"letter": _t("返戻された照会書です。この申請は終了しています。")})
     if letter.reply_received_at is not None:
-        raise ValidationError({"letter": "この回答書は既に受理されています。"})
+        raise ValidationError({"letter": _t("この回答書は既に受理されています。")})
     letter.reply_received_at = at
     _save(letter, actor, reason)
     jpki_services.proxy_reply_received(application=letter.application, actor=actor, reason=reason, at=at)
@@ -502,12 +519,20 @@ def mailing_batch_create(
             if letter.kind != Letter.Kind.INQUIRY or not letter.is_current or letter.batch_id or letter.posted_at:
                 raise ValidationError(
                     {
-                        "letters": f"{letter.reference} は一括印刷の対象ではありません"
-                        "（照会書の最新版で、未差出・未印刷のものに限ります）。"
+                        "letters": _t(
+                            "%(reference)s は一括印刷の対象ではありません"
+                            "（照会書の最新版で、未差出・未印刷のものに限ります）。"
+                        )
+                        % {"reference": letter.reference}
                     }
                 )
             if letter.application.office_id != office.pk:
-                raise ValidationError({"letters": f"{letter.reference} は {office} の申請ではありません。"})
+                raise ValidationError(
+                    {
+                        "letters": _t("%(reference)s は %(office)s の申請ではありません。")
+                        % {"reference": letter.reference, "office": office}
+                    }
+                )
             chosen.append(letter)
         chosen.sort(key=lambda lt: (lt.reference_root, lt.version))
     if not chosen:

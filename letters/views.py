@@ -92,6 +92,7 @@ def batch_download(request, pk: int):
         query=str(batch),
         residents=batch.letters.filter(print_refusal="").values_list("application__resident_id", flat=True),
     )
+    # Japanese by nature: the file names of the printed documents
     name = f"差出-{batch.office.code}-{batch.date:%Y%m%d}-{batch.number}.pdf"
     return pdf_response(data, name, inline=request.GET.get("inline") == "1")
 

@@ -1090,6 +1090,308 @@ EN = {
     ),
     "UTF-8（BOM 付きも可）": "UTF-8 (with or without BOM)",
     "cp932（Shift_JIS）": "cp932 (Shift_JIS)",
+    # --- s18 English pass: refusals and errors of the services, the feed and the letters ---
+    "%(label)s（%(kind)s）": "%(label)s (%(kind)s)",
+    "ログインに続けて失敗したため、ログインを一時的に停止しています。": (
+        "Logging in is paused after repeated failed attempts."
+    ),
+    "お急ぎの場合は、監督者にログイン制限の解除を依頼してください。": (
+        "If it is urgent, ask a supervisor to lift the login restriction."
+    ),
+    "最後の試行から約%(minutes)s分後に自動で解除されます。": (
+        " It is lifted automatically about %(minutes)s minutes after the last attempt."
+    ),
+    "ログインできません": "Cannot log in",
+    "ログイン画面へ戻る": "Back to the login page",
+    "職員のアカウントは削除できません。無効化（有効のチェックを外す）してください。": (
+        "Staff accounts cannot be deleted. Deactivate the account instead (untick Active)."
+    ),
+    "取扱時間外です（月〜金 9:00〜17:30、土日祝・年末年始を除く）。次の取扱日は{next_day}です。やむを得ず記録する場合は「時間外処理として記録する」を選んでください（監督者の確認対象になります）。": (
+        "Outside counter hours (Mon–Fri 9:00–17:30, except public holidays and the New Year holidays). "
+        "The next counter day is {next_day}. If it must be recorded now, choose "
+        "“Record as outside-hours processing” (a supervisor will review it)."
+    ),
+    "官公署発行の顔写真付き本人確認書類が必要です（運転免許証、パスポートなど）。お持ちでない場合は受付できません。": (
+        "A government-issued photo ID is required (driving licence, passport, etc.). "
+        "Without one the application cannot be accepted."
+    ),
+    "本人確認書類の種類が正しくありません: %(kind)s": "Invalid kind of identity document: %(kind)s",
+    "提示者の区分が正しくありません: %(holder)s": "Invalid presenter category: %(holder)s",
+    "%(char)s（%(position)s文字目）": "%(char)s (character %(position)s)",
+    "電子証明書に使用できない文字があります: %(chars)s": "Characters a certificate cannot hold: %(chars)s",
+    "吹田市に住民登録がないため申請できません（%(status)s）。": (
+        "Cannot apply: not registered as a resident of the city (%(status)s)."
+    ),
+    "カードの有効期限（%(day)s）が過ぎています。": "The card expired on %(day)s.",
+    "確認画面を表示した後に、この方の住民記録が更新されました（住民記録システムからの異動連携など）。住民画面を開き直し、最新の内容で手続をやり直してください。": (
+        "This resident's register record was updated after the confirmation page was shown "
+        "(for example by the register feed). Reopen the resident page and redo the procedure "
+        "with the current data."
+    ),
+    "このカードは「%(status)s」のため紛失届を記録できません。": (
+        "This card is “%(status)s”: a loss report cannot be recorded."
+    ),
+    "手数料%(fee)s円の収納を確認してください。": "Confirm that the fee of %(fee)s yen has been paid.",
+    "郵便番号は7桁の数字で入力してください（例: 564-0041）。": ("Enter the postal code as 7 digits (e.g. 564-0041)."),
+    "本人のマイナンバーカードを確認してください。": "Check the resident's My Number card.",
+    "照会書兼回答書の回答書欄が記入されていることを確認してください。": (
+        "Check that the reply section of the inquiry and reply form is filled in."
+    ),
+    "委任状欄が記入されていることを確認してください。": "Check that the power-of-attorney section is filled in.",
+    "回答書が封筒に封入され、割印されていることを確認してください。": (
+        "Check that the reply is sealed in its envelope with a seal across the flap."
+    ),
+    "電子証明書新規発行申請書を受け取ってください。": "Receive the application form for new certificates.",
+    "カードの有効期限（%(day)s）が過ぎています。カードの再交付が必要です。": (
+        "The card expired on %(day)s. The card must be reissued."
+    ),
+    "在留期間が延長されていないため、有効期間の変更はできません（住民記録の在留期間を確認してください）。": (
+        "The period of stay has not been extended, so the validity cannot be changed "
+        "(check the period of stay in the register)."
+    ),
+    "住民登録がないため変更できません（%(status)s）。": "Cannot change: not registered as a resident (%(status)s).",
+    "有効なマイナンバーカードがありません（一時停止中を含む）。": (
+        "No valid My Number card (a suspended card does not count)."
+    ),
+    "確認の内容をコメントに入力してください。": "Enter in the comment what you checked.",
+    "コメントは%(max)s文字以内で入力してください。": "The comment can have at most %(max)s characters.",
+    "使用中でない窓口には所属させられません。": "Staff cannot be assigned to an office that is not in use.",
+    "所属の記録の職員は変更できません。その職員の所属を新しく登録してください。": (
+        "The staff member of an assignment record cannot be changed. Register a new assignment for that staff member."
+    ),
+    "この差出は既に印刷されています。保存されたPDFをダウンロードしてください。": (
+        "This mailing batch is already printed. Download the stored PDF."
+    ),
+    "この差出は印刷の処理中です。終わるまでお待ちください（画面は自動で更新されます）。": (
+        "This mailing batch is being printed. Please wait until it is done (the page refreshes by itself)."
+    ),
+    "印刷の処理が途中で止まりました（処理していたプロセスが終了した可能性があります）。": (
+        "Printing stopped part-way (the process doing it may have ended)."
+    ),
+    "印刷の処理が異常終了しました。": "Printing ended abnormally.",
+    "印刷の処理がまだ始まっていません。印刷処理（ワーカー）が動いているか、システム担当者に確認してください。": (
+        "Printing has not started yet. Ask the system administrator whether the print worker is running."
+    ),
+    "%(reference)s は印刷中に差出に加えられました。": "%(reference)s was added to the batch while it was printing.",
+    "「%(char)s」(U+%(codepoint)s)": "“%(char)s” (U+%(codepoint)s)",
+    "%(field)sの文字 %(chars)s は帳票の書体（IPAmj明朝・IPAex明朝）にないため印刷できません。住民記録で代替文字を登録するか、%(field)sを確認してください。": (
+        "The character(s) %(chars)s of the %(field)s are not in the letter fonts (IPAmj Mincho, IPAex Mincho) "
+        "and cannot be printed. Register a substitute character in the register, or check the %(field)s."
+    ),
+    "窓": "Window",
+    "封筒の窓の設定（LETTER_WINDOW_MM）が小さすぎます。": "The envelope window setting (LETTER_WINDOW_MM) is too small.",
+    "%(field)sが長すぎるため、宛名が封筒の窓（余白%(play)smm）に収まりません（文字を%(min_pt)sポイントまで縮小しても入りません）。%(field)sを確認してください。": (
+        "The %(field)s is too long: the address block does not fit the envelope window (margin %(play)s mm), "
+        "even with the type shrunk to %(min_pt)s pt. Check the %(field)s."
+    ),
+    "お問い合わせ番号の末尾の数字（チェックデジット）が合いません。読み取り違い・入力違いがないか確かめてください。": (
+        "The last digit (check digit) of the tracking number does not match. Check for a misread or a typo."
+    ),
+    "同じお問い合わせ番号が %(other)s にも入力されています。": "The same tracking number is also entered for %(other)s.",
+    "このお問い合わせ番号は既に別の郵便物（%(reference)s）に使われています。": (
+        "This tracking number is already used for another item (%(reference)s)."
+    ),
+    "この差出はまだ印刷されていません。印刷が終わってからお問い合わせ番号を入力してください。": (
+        "This mailing batch is not printed yet. Enter the tracking numbers after printing."
+    ),
+    "この差出にない照会書のお問い合わせ番号が含まれています。": (
+        "Tracking numbers were given for inquiry letters that are not in this batch."
+    ),
+    " ほか%(count)s通": " and %(count)s more",
+    "お問い合わせ番号が未入力の照会書が%(count)s通あります（%(references)s%(more)s）。「お問い合わせ番号を入力」で全通の番号を入力してから差出票を印刷してください。": (
+        "%(count)s inquiry letter(s) have no tracking number yet (%(references)s%(more)s). Enter the numbers "
+        "of all letters with “Enter tracking numbers” before printing the mailing list."
+    ),
+    "%(date)s %(office)s 第%(number)s便": "%(date)s %(office)s batch %(number)s",
+    "%(batch)s 差出票 第%(version)s版": "%(batch)s mailing list version %(version)s",
+    "日時にはタイムゾーンが必要です。": "A date and time needs a time zone.",
+    "窓口を選択してください（職員の所属窓口が登録されていません）。": (
+        "Choose an office (no office is registered for this staff member)."
+    ),
+    "帳票の種類が正しくありません。": "Invalid kind of letter.",
+    "照会書・照会書送付依頼書は任意代理人による申請についてのみ作成できます。": (
+        "Inquiry letters and inquiry requests can only be made for applications by a proxy."
+    ),
+    "この申請は「%(status)s」のため照会書を作成できません。": (
+        "This application is “%(status)s”: no inquiry letter can be made."
+    ),
+    "電子証明書新規発行申請書は発行・更新の申請についてのみ作成できます。": (
+        "The application form for new certificates can only be made for issuance or renewal applications."
+    ),
+    "この申請で発行された電子証明書がないため、有効期限のお知らせを作成できません。": (
+        "No certificate was issued by this application, so no expiry notice can be made."
+    ),
+    "他の職員が同時に再印刷しました。画面を更新してください。": (
+        "Another staff member reprinted it at the same time. Refresh the page."
+    ),
+    "照会番号を採番できませんでした。もう一度お試しください。": "Could not assign a reference number. Please try again.",
+    "この申請の照会書は既に作成されています。作り直す場合は再印刷してください。": (
+        "The inquiry letter of this application already exists. To make it again, reprint it."
+    ),
+    "この帳票のPDFは既に保存されています。作り直す場合は再印刷してください。": (
+        "The PDF of this letter is already stored. To make it again, reprint it."
+    ),
+    "この通知はすでに発送済みです": "This notice has already been mailed",
+    "%(mailed)s（差出日 %(day)s、%(mail_class)s、お問い合わせ番号 %(number)s）。再印刷したものは控えとして保存され、発送済みの版が最新版のままです。": (
+        "%(mailed)s (posted %(day)s, %(mail_class)s, tracking number %(number)s). A reprint is stored as a copy; "
+        "the mailed version stays the current one."
+    ),
+    "最新版ではない帳票は再印刷できません。最新版から再印刷してください。": (
+        "A letter that is not the current version cannot be reprinted. Reprint from the current version."
+    ),
+    "返戻された照会書の申請は終了しています。再印刷できません。": (
+        "The application of a returned inquiry letter has ended. It cannot be reprinted."
+    ),
+    "回答書を受理済みの照会書は再印刷できません。": "An inquiry letter whose reply was received cannot be reprinted.",
+    "この帳票のPDFはまだ作成されていません。": "The PDF of this letter has not been made yet.",
+    "お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9012）。": (
+        "Enter the tracking number as 11 to 13 digits (e.g. 1234-5678-9012)."
+    ),
+    "郵送する帳票ではありません。": "This letter is not one that is mailed.",
+    "この照会書は再印刷により差し替えられています。最新版で記録してください。": (
+        "This inquiry letter was replaced by a reprint. Record it on the current version."
+    ),
+    "この照会書の差出は既に記録されています。": "The posting of this inquiry letter is already recorded.",
+    "郵便の種類が正しくありません。": "Invalid mail class.",
+    "「その他」の場合は返戻の内容を入力してください。": "For “Other”, describe why it came back.",
+    "差出が記録されていない照会書は返戻を記録できません。": (
+        "A return cannot be recorded for an inquiry letter whose posting is not recorded."
+    ),
+    "回答書を受理済みの照会書です。": "The reply to this inquiry letter has already been received.",
+    "返戻日時が差出日時より前になっています。": "The return is dated before the posting.",
+    "差出が記録されていない照会書です。先に差出を記録してください。": (
+        "The posting of this inquiry letter is not recorded. Record the posting first."
+    ),
+    "返戻された照会書です。この申請は終了しています。": "This inquiry letter came back. The application has ended.",
+    "%(reference)s は一括印刷の対象ではありません（照会書の最新版で、未差出・未印刷のものに限ります）。": (
+        "%(reference)s cannot be batch-printed (only current inquiry letters not yet posted or printed)."
+    ),
+    "%(reference)s は %(office)s の申請ではありません。": "%(reference)s is not an application of %(office)s.",
+    "窓口の指定が正しくありません（office= には窓口の番号を指定してください）。": (
+        "Invalid office (give the office's number as office=)."
+    ),
+    "日付は date=YYYY-MM-DD で指定してください。": "Give the date as date=YYYY-MM-DD.",
+    "形式は format=pdf または format=csv で指定してください。": "Give the format as format=pdf or format=csv.",
+    "住所（番地）を読み取れません。住民票のとおり「1丁目2番3号」の形式で入力してください（「1-2-3」と入力すると「1丁目2番3号」になります。部屋番号などは方書に入力します）。": (
+        "Cannot read the block number. Enter it as on the residence certificate, in the form 1丁目2番3号 "
+        "(typing 1-2-3 gives 1丁目2番3号; room numbers go into the building field)."
+    ),
+    "出生": "Birth",
+    "転入": "Move-in",
+    "転居": "Move within the city",
+    "氏名変更": "Name change",
+    "職権修正": "Official correction",
+    "在留期間更新・在留資格変更": "Period of stay extended / status of residence changed",
+    "文字コード「%(encoding)s」には対応していません（UTF-8 または cp932）。": (
+        "The encoding “%(encoding)s” is not supported (UTF-8 or cp932)."
+    ),
+    "%(label)s として読めない文字があります（文字コードを確認してください）。": (
+        "Some characters cannot be read as %(label)s (check the encoding)."
+    ),
+    "不明な列があります: %(columns)s": "Unknown columns: %(columns)s",
+    "必要な列がありません: %(columns)s": "Missing columns: %(columns)s",
+    "列名が重複しています: %(columns)s": "Duplicate column names: %(columns)s",
+    "%(label)sが正しくありません（YYYY-MM-DD）: %(value)s": "Invalid %(label)s (YYYY-MM-DD): %(value)s",
+    "%(label)sが正しくありません（存在しない日付）: %(value)s": "Invalid %(label)s (no such date): %(value)s",
+    "%(column)s に改行が含まれています。": "%(column)s contains a line break.",
+    "%(column)s が長すぎます（%(max)s文字まで）。": "%(column)s is too long (at most %(max)s characters).",
+    "event_id（異動の識別子）がありません。": "event_id (the event's identifier) is missing.",
+    "event_id が長すぎます（40文字まで）。": "event_id is too long (at most 40 characters).",
+    "event（異動の種類）がありません。": "event (the kind of event) is missing.",
+    "異動の種類「%(kind)s」は不明です。": "Unknown kind of event “%(kind)s”.",
+    "resident_key（宛名番号）がありません。": "resident_key (the city's person number) is missing.",
+    "resident_key が個人番号（マイナンバー）です。宛名番号を指定してください（個人番号は受け取れません）。": (
+        "resident_key is an individual number (My Number). Give the city's person number "
+        "(individual numbers are not accepted)."
+    ),
+    "resident_key（宛名番号）は英数字15文字までです: %(key)s": (
+        "resident_key (the city's person number) is at most 15 letters or digits: %(key)s"
+    ),
+    "必須項目 %(column)s が空です。": "The required column %(column)s is empty.",
+    "異動日（effective_on）": "the event date (effective_on)",
+    "生年月日（birth_date）": "the date of birth (birth_date)",
+    "在留期間の満了日（period_of_stay_ends_on）": "the end of the period of stay (period_of_stay_ends_on)",
+    "異動日（effective_on）が未来の日付です: %(day)s": "The event date (effective_on) is in the future: %(day)s",
+    "生年月日（birth_date）が未来の日付です: %(day)s": "The date of birth (birth_date) is in the future: %(day)s",
+    "異動日（effective_on）が生年月日より前です。": "The event date (effective_on) is before the date of birth.",
+    "性別コード（sex）は 1（男）または 2（女）です: %(value)s": "The sex code (sex) is 1 (male) or 2 (female): %(value)s",
+    "郵便番号（postal_code）は NNN-NNNN または NNNNNNN です: %(value)s": (
+        "The postal code (postal_code) is NNN-NNNN or NNNNNNN: %(value)s"
+    ),
+    "在留期間更新ですが在留資格・在留期間の満了日がありません。": (
+        "A period-of-stay update without a status of residence or an end of the period of stay."
+    ),
+    "見出し行を CSV として読めません: %(error)s": "The header line cannot be read as CSV: %(error)s",
+    "見出し行がありません（空のファイルです）。": "There is no header line (the file is empty).",
+    "CSV として読めません（引用符の誤りなど）: %(error)s": "Cannot be read as CSV (a quoting error or similar): %(error)s",
+    "列の数が見出しと違います（%(values)s列、見出しは%(names)s列）。": (
+        "The number of columns differs from the header (%(values)s columns, the header has %(names)s)."
+    ),
+    "event_id「%(event_id)s」が %(line)s 行目と重複しています。": (
+        "event_id “%(event_id)s” duplicates the one on line %(line)s."
+    ),
+    "異動のデータ行がありません。": "There are no event rows.",
+    "宛名番号 %(key)s の住民は既に登録されています（出生の異動と矛盾します）。": (
+        "The resident with person number %(key)s is already registered (contradicts a birth event)."
+    ),
+    "宛名番号 %(key)s の住民は死亡として記録されています（転入できません）。": (
+        "The resident with person number %(key)s is recorded as deceased (cannot move in)."
+    ),
+    "宛名番号 %(key)s の住民が登録されていません（%(event)sの対象がありません）。": (
+        "No resident with person number %(key)s is registered (nobody to record “%(event)s” for)."
+    ),
+    "宛名番号 %(key)s の住民は住民登録がありません（%(event)sは記録できません）。": (
+        "The resident with person number %(key)s is not registered (“%(event)s” cannot be recorded)."
+    ),
+    "在留期間更新ですが在留資格・在留期間の満了日が登録内容と同じです。": (
+        "A period-of-stay update, but the status of residence and the end of stay are the same as registered."
+    ),
+    "転居ですが住所が登録内容と同じです。": "A move within the city, but the address is the same as registered.",
+    "氏名変更ですが氏名・カナ・通称が登録内容と同じです。": (
+        "A name change, but the name, kana and alias are the same as registered."
+    ),
+    "同じ記録を別の職員が同時に処理しました。画面を開き直して状態を確認してください。": (
+        "Another staff member processed the same record at the same time. Reopen the page and check its state."
+    ),
+    "理由を入力してください。": "Enter a reason.",
+    "使用できない制御文字（NUL）が含まれています。入力し直してください。": (
+        "Contains a control character that cannot be used (NUL). Please re-enter it."
+    ),
+    "文字化けした文字（対になっていないサロゲート）が含まれています。入力し直してください。": (
+        "Contains garbled characters (unpaired surrogates). Please re-enter it."
+    ),
+    "使用できない制御文字（%(codepoint)s）が含まれています。入力し直してください。": (
+        "Contains a control character that cannot be used (%(codepoint)s). Please re-enter it."
+    ),
+    "個人番号（マイナンバー）と思われる12桁の数字が含まれています。個人番号は記録できません。": (
+        "Contains a 12-digit number that looks like an individual number (My Number). "
+        "Individual numbers cannot be recorded."
+    ),
+    "宛名番号は1〜15文字の英数字で入力してください（個人番号ではありません）。": (
+        "Enter the city's person number as 1 to 15 letters or digits (not the individual number)."
+    ),
+    "宛名番号 %(key)s の住民は既に登録されています（%(name)s）。住民検索から開いてください。": (
+        "A resident with person number %(key)s is already registered (%(name)s). Open them from the resident search."
+    ),
+    "登録できない項目です: %(fields)s": "Fields that cannot be registered: %(fields)s",
+    "異動日が正しくありません（未来の日付は記録できません）。": "Invalid event date (a future date cannot be recorded).",
+    "変更できない項目です: %(fields)s": "Fields that cannot be changed: %(fields)s",
+    "住民登録がない方の異動は記録できません。": "Events cannot be recorded for a person who is not registered.",
+    "異動の種類を選択してください（転出・国外転出・死亡・職権消除）。": (
+        "Choose the kind of event (move-out, move abroad, death, official removal)."
+    ),
+    "既に「%(status)s」として記録されています。": "Already recorded as “%(status)s”.",
+    "文字を入力してください。": "Enter the character.",
+    "この文字はそのまま電子証明書に使用できるため、代替文字は不要です。": (
+        "This character can be used in a certificate as it is: no substitute is needed."
+    ),
+    "代替文字を入力してください。": "Enter the substitute character.",
+    "宛名番号がありません。": "The city's person number is missing.",
+    "%(limit)s文字以内で入力してください。": "Enter at most %(limit)s characters.",
+    "性別を選択してください。": "Choose the sex.",
+    "氏名と生年月日は必須です。": "The name and the date of birth are required.",
+    "死亡として記録されている方は転入できません。": "A person recorded as deceased cannot move in.",
+    "異動日が正しくありません。": "Invalid event date.",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

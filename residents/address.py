@@ -15,9 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext_noop
+
 __all__ = ["MSG_UNREADABLE", "normalize_block"]
 
-MSG_UNREADABLE = (
+# Marked for translation (the caller translates it; this module stays pure).
+MSG_UNREADABLE = gettext_noop(
     "住所（番地）を読み取れません。住民票のとおり「1丁目2番3号」の形式で入力してください"
     "（「1-2-3」と入力すると「1丁目2番3号」になります。部屋番号などは方書に入力します）。"
 )

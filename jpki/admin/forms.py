@@ -67,10 +67,10 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
 def clean_address_block(value):
     """The 番地 as the register writes it (``residents.address``), or the expected form at the field."""
     if safety.looks_like_individual_number(value or ""):
-        raise ValidationError(safety.MSG_INDIVIDUAL_NUMBER)
+        raise ValidationError(_(safety.MSG_INDIVIDUAL_NUMBER))
     block = address.normalize_block(value or "")
     if block is None:
-        raise ValidationError(address.MSG_UNREADABLE)
+        raise ValidationError(_(address.MSG_UNREADABLE))
     return block
 
 
@@ -107,7 +107,7 @@ class NoIndividualNumberForm:
             if name in self.number_fields or field.widget.is_hidden or not isinstance(field, forms.CharField):
                 continue
             if name in self.cleaned_data and safety.looks_like_individual_number(self.cleaned_data[name]):
-                self.add_error(name, safety.MSG_INDIVIDUAL_NUMBER)
+                self.add_error(name, _(safety.MSG_INDIVIDUAL_NUMBER))
         return cleaned
 
 

@@ -36,6 +36,7 @@ from .base import (
     valid_certificates,
 )
 
+# Procedure names: Japanese by nature (stored in the outside-hours records).
 PROCEDURE_CARD_ISSUE = "マイナンバーカードの交付"
 PROCEDURE_CARD_LOST = "カードの紛失届"
 PROCEDURE_CARD_FOUND = "カードの発見届"

@@ -54,6 +54,7 @@ def feed_system_user():
 
 
 def _reason(sha256: str, event: reader.FeedEvent) -> str:
+    # Japanese by nature: the history reason (event.label is the stored Japanese label)
     sha = sha256
     if safety.looks_like_individual_number(sha):  # a 12-digit run in the hex: write it in groups
         sha = ".".join(sha[i : i + 8] for i in range(0, len(sha), 8))

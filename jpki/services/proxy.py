@@ -431,7 +431,7 @@ def application_cancel(
     if proxy is not None:
         proxy.stage = ProxyAuthorization.Stage.WITHDRAWN
         _save(proxy, actor, reason)
-    note = f"取下げ（{_local_date(at):%Y-%m-%d}）: {reason}"
+    note = f"取下げ（{_local_date(at):%Y-%m-%d}）: {reason}"  # Japanese by nature: stored in the notes
     app.notes = f"{app.notes}\n{note}" if app.notes else note
     app.status = Application.Status.CANCELLED
     app.completed_at = at

@@ -116,12 +116,13 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     minutes = int(float(getattr(settings, "AXES_COOLOFF_TIME", 0.5) or 0) * 60)
     wait = _t("最後の試行から約%(minutes)s分後に自動で解除されます。") % {"minutes": minutes} if minutes else ""
     title = escape(_t("ログインできません"))
+    back = escape(_t("ログイン画面へ戻る"))
     body = (
         f'<!doctype html><html lang="{escape(get_language() or "ja")}"><head><meta charset="utf-8">'
         f"<title>{title}</title></head>"
         f"<body><h1>{title}</h1><p>{escape(LOCKOUT_MESSAGE)}{escape(wait)}</p>"
         f"<p>{escape(LOCKOUT_ASK_SUPERVISOR)}</p>"
-        f'<p><a href="/admin/login/">{escape(_t("ログイン画面へ戻る"))}</a></p></body></html>'
+        f'<p><a href="/admin/login/">{back}</a></p></body></html>'
     )
     return HttpResponse(body, status=429, content_type="text/html; charset=utf-8")
 

@@ -237,3 +237,18 @@ def test_the_safety_checks_are_english(clerk):
         found = messages_of(refused.value)
     assert_english(found)
     assert "U+0007" in found[0]
+
+
+def test_the_mailing_list_refusal_and_the_lockout_page_are_english(rf):
+    from jpki import security
+    from letters.models import Letter
+
+    letters = [Letter(reference=f"SU-2026-00000{i}") for i in range(7)]
+    with translation.override("en"):
+        missing = mailing.ListMissing(letters).message
+        page = security.lockout_response(rf.post("/admin/login/")).content.decode()
+    assert missing.startswith("7 inquiry letter(s) have no tracking number yet (SU-2026-000000, ")
+    assert " and 2 more)" in missing
+    assert_english([missing])
+    assert '<html lang="en"' in page and "Cannot log in" in page
+    assert not japanese_left(page)

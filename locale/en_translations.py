@@ -1392,6 +1392,7 @@ EN = {
     "氏名と生年月日は必須です。": "The name and the date of birth are required.",
     "死亡として記録されている方は転入できません。": "A person recorded as deceased cannot move in.",
     "異動日が正しくありません。": "Invalid event date.",
+    "%(char)s（%(codepoint)s）": "%(char)s (%(codepoint)s)",
 }
 
 # --- lmailing: the mailing list after the tracking numbers, the scan screen, mailed reprints, the ledger ---

@@ -113,6 +113,7 @@ def test_a_refused_feed_row_as_the_admin_shows_it_is_english(supervisor, setting
     data = feed_bytes(
         {"event_id": "E-1", "event": "death", "resident_key": "NOBODY"},
         {"event_id": "E-2", "event": "move_within", "resident_key": "M1", "address_block": "3丁目1番1号"},
+        {"event_id": "E-3", "event": "birth", "resident_key": "N1", "name": "髙橋　花子", "birth_date": "2026-11-20"},
     )
     client = english_client(supervisor)
     upload = SimpleUploadedFile("feed.csv", data, content_type="text/csv")
@@ -124,6 +125,7 @@ def test_a_refused_feed_row_as_the_admin_shows_it_is_english(supervisor, setting
     assert reason == "No resident with person number NOBODY is registered (nobody to record “Deceased” for)."
     assert reason.replace("“", "&ldquo;").replace("”", "&rdquo;") in page or reason in page
     assert "Move within the city (move_within)" in page  # the count's label, composed by the screen
+    assert "髙 (U+9AD9)→ 高" in page  # a character a certificate cannot hold, and its substitute
 
 
 # --- the register's services ---------------------------------------------------------------------------------

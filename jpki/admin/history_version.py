@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
@@ -165,7 +165,10 @@ def record_text(model, fields, record, labels) -> str:
             found = labels.get((field.related_model, value)) if value is not None else None
             if found is not None:
                 setattr(instance, field.name, found[2])
-    return str(instance)
+    try:
+        return str(instance)
+    except ObjectDoesNotExist:  # its text names a related record that is gone: the record by its id
+        return f"{model._meta.verbose_name} #{getattr(record, pk_attname)}"
 
 
 def version_view(model_admin, request, object_id, version_id, extra_context=None):
@@ -216,7 +219,7 @@ def version_view(model_admin, request, object_id, version_id, extra_context=None
         "user_label": user_label(record.history_user),
         "reason": record.history_change_reason or "",
         "rows": field_rows(model, fields, record, previous, labels),
-        "is_creation": previous is None,
+        "is_creation": record.history_type == "+",
         "previous_url": version_url(previous.history_id if previous is not None else None),
         "next_url": version_url(next_id),
         "history_url": reverse(f"{info}_history", args=[pk]),

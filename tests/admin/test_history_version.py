@@ -231,6 +231,8 @@ def test_a_post_writes_nothing(supervisor_client, resident_story):
     resident_story.refresh_from_db()
     assert resident_story.address_block == "2丁目1番1号" and resident_story.is_adult_ward
     assert Resident.history.count() == before
+    assert supervisor_client.head(version_url(resident_story, record)).status_code == 200  # HEAD reads only
+    assert Resident.history.count() == before
 
 
 def test_the_read_is_logged_with_the_screen_name(supervisor_client, supervisor, certificate_story, kanji_resident):

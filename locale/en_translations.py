@@ -1496,6 +1496,30 @@ EN.update(
 )
 
 
+# s18 history version
+EN.update(
+    {
+        "過去の版（%(model)s）": "Past version (%(model)s)",
+        "変更履歴": "History",
+        "変更者": "Changed by",
+        "一つ後の変更": "Next change",
+        "一つ前の変更": "Previous change",
+        "変更履歴へ戻る": "Back to the history",
+        "現在の記録": "Current record",
+        "この版の値": "Value at this version",
+        "この版での変更": "Changed by this version",
+        "変更前": "Before",
+        "この版で作成された記録の内容です。": "The record as this version created it.",
+        "この版の時点の記録の内容です。この版で変更された項目には変更前の値を示します。": (
+            "The record as it was at this version. The fields this version changed show their value before it."
+        ),
+        "この版で記録が削除されました。削除の時点の内容です。": (
+            "This version deleted the record. Its content when it was deleted."
+        ),
+    }
+)
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

@@ -4,13 +4,14 @@ record admin, and the link to a resident."""
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from jpki.security import is_valid_pk
 
+from . import history_version
 from .changelists import SafeChangeListMixin
 from .history_format import JapaneseHistoryContextHelper
 from .readlog import ReadLogMixin
@@ -38,30 +39,15 @@ class SafeHistoryIdsMixin(ReadLogMixin):
         self.log_history_read(request, response, unquote(object_id), "history")
         return response
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        match = getattr(request, "resolver_match", None)
-        if match is not None and (match.url_name or "").endswith("_simple_history"):
-            # A version is shown, never edited: its fields as text, not as inputs.
-            editable = [f.name for f in self.model._meta.get_fields() if getattr(f, "editable", False)]
-            return tuple(dict.fromkeys([*fields, *editable]))
-        return fields
+    # The version page (``history_form_view``): a read-only description, not simple-history's change form.
+    object_history_form_template = history_version.TEMPLATE
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """One version of a record, read-only. django-simple-history saves the live record when this
-        page's form is POSTed back (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), a write
-        around every service with no reason: only GET (and HEAD) are answered, anything else is a 405
-        before any lookup, for every model and every role."""
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
-        if not (is_valid_pk(self.model, unquote(object_id)) and is_valid_pk(history_model, version_id)):
-            raise Http404
-        # No revert or "change history" button: the page only shows the version.
-        extra_context = {**(extra_context or {}), "revert_disabled": True, "change_history": False}
-        response = super().history_form_view(request, object_id, version_id, extra_context=extra_context)
-        self.log_history_read(request, response, unquote(object_id), "history_version")
-        return response
+        """One version of a record, read-only (:mod:`jpki.admin.history_version`). django-simple-history's
+        own view saves the live record when its form is POSTed back (``SIMPLE_HISTORY_REVERT_DISABLED``
+        only hides the button), a write around every service with no reason: only GET (and HEAD) are
+        answered, anything else is a 405 before any lookup, for every model and every role."""
+        return history_version.version_view(self, request, unquote(object_id), version_id, extra_context)
 
 
 class ReadOnlyDomainAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, SimpleHistoryAdmin):

@@ -171,6 +171,7 @@ def tracking_view(model_admin, request, pk):
         "form": form,
         "fields": fields,
         "remaining": sum(1 for row in rows if not row["done"]),
+        "can_correct": mailing.is_supervisor(request.user) or mailing.latest_list_print(batch.pk) is None,
         "opts": MailingBatch._meta,
         "back_url": status_url(batch),
         "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),
@@ -188,9 +189,11 @@ def mailing_list_view(model_admin, request, pk):
     can_print = request.user.has_perm("letters.change_letter")
     missing = mailing.list_missing(batch)
     prints = list(batch.list_prints.select_related("printed_by").order_by("-version"))
+    stale = mailing.stale_message(prints[0] if prints else None)
+    initial_reason = _t("差出票の再印刷") if prints else _t("差出票の印刷")
     form = MailingListPrintForm(
         request.POST if request.method == "POST" else None,
-        initial={"reason": _t("差出票の再印刷") if prints else _t("差出票の印刷")},
+        initial={"reason": _t("お問い合わせ番号の訂正による差出票の再印刷") if stale else initial_reason},
     )
     once = submissions.OneShot(request, submissions.Scope.of(request.user, "letters_mailingbatch_list", obj=batch))
     recorded = None
@@ -223,6 +226,7 @@ def mailing_list_view(model_admin, request, pk):
         "form": form,
         "missing": missing,
         "prints": prints,
+        "stale": stale,
         "can_print": can_print and missing is None,
         "can_record": can_record(request.user),
         "opts": MailingBatch._meta,
@@ -263,6 +267,7 @@ def status_context(request, batch, *, done: bool) -> dict:
         else None,
         "mailing_list_url": reverse("admin:letters_mailingbatch_list", args=[batch.pk]),
         "mailing_list_missing": missing.message if missing else "",
+        "mailing_list_stale": mailing.stale_message(mailing.latest_list_print(batch.pk)),
     }
 
 

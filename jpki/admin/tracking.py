@@ -171,6 +171,7 @@ def tracking_view(model_admin, request, pk):
         "form": form,
         "fields": fields,
         "remaining": sum(1 for row in rows if not row["done"]),
+        "msg_check_digit": _t(mailing.MSG_CHECK_DIGIT),  # the script says what the server would
         "can_correct": mailing.is_supervisor(request.user) or mailing.latest_list_print(batch.pk) is None,
         "opts": MailingBatch._meta,
         "back_url": status_url(batch),
@@ -283,8 +284,11 @@ def correction_view(model_admin, request, pk):
     letter = get_object_or_404(Letter.objects.select_related("application", "application__resident", "batch"), pk=pk)
     if not mailing.can_correct_tracking(request.user, letter):
         raise PermissionDenied
-    printed = mailing.latest_list_print(letter.batch_id)
     refusal = mailing.correction_refusal(letter)
+    if refusal:  # not posted, or no number: nothing to correct
+        messages.error(request, refusal)
+        return redirect(letter_url(letter))
+    printed = mailing.latest_list_print(letter.batch_id)
     form = TrackingCorrectionForm(request.POST if request.method == "POST" else None)
     once = submissions.OneShot(
         request,
@@ -318,8 +322,6 @@ def correction_view(model_admin, request, pk):
         recorded = exc.submission
     except ValidationError as exc:
         _apply_errors(form, exc)
-    if refusal and not form.errors:
-        form.add_error(None, refusal)
     warning = (
         _t(
             "この差出の差出票は印刷済みです（第%(version)d版）。訂正すると、その差出票は古くなり、再印刷が必要になります。"

@@ -83,8 +83,12 @@ def test_a_bad_correction_is_refused_at_the_field_and_nothing_is_written(client,
     assert letter.tracking_number == tracking(2) and len(_history(letter)) == len(before)
 
 
-def test_a_letter_not_posted_cannot_be_corrected(batch, clerk):
+def test_a_letter_not_posted_cannot_be_corrected(client, batch, clerk):
     letter = mailing.batch_letters(batch)[0]
+    client.force_login(clerk)
+    page = client.get(_url(letter), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("admin:letters_letter_change", args=[letter.pk])
+    assert "差出が記録され" in page.content.decode()
     with pytest.raises(ValidationError) as exc:
         mailing.letter_correct_tracking(letter=letter, actor=clerk, reason="訂正", tracking_number=tracking(42))
     assert "差出が記録され" in exc.value.messages[0]

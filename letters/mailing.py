@@ -329,6 +329,9 @@ def letter_correct_tracking(
     history), and the batch's printed 差出票, if any, marked stale so that it is re-printed."""
     reason = recording.require_reason(reason)
     at = recording.now(at)
+    letter = Letter.objects.get(pk=letter.pk)
+    if letter.batch_id is not None:  # the lock mailing_list_print takes: a print is before or after, never during
+        MailingBatch.objects.select_for_update().get(pk=letter.batch_id)
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     refusal = correction_refusal(letter)
     if refusal:

@@ -172,7 +172,9 @@ def tracking_view(model_admin, request, pk):
         "fields": fields,
         "remaining": sum(1 for row in rows if not row["done"]),
         "msg_check_digit": _t(mailing.MSG_CHECK_DIGIT),  # the script says what the server would
-        "can_correct": mailing.is_supervisor(request.user) or mailing.latest_list_print(batch.pk) is None,
+        # 「訂正」 beside a recorded number: asked only when one is shown (a constant two queries at most)
+        "can_correct": any(row["done"] and row["letter"].tracking_number for row in rows)
+        and (mailing.latest_list_print(batch.pk) is None or mailing.is_supervisor(request.user)),
         "opts": MailingBatch._meta,
         "back_url": status_url(batch),
         "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),

@@ -389,6 +389,20 @@ def test_proxy_returned_letter_ends_application(clerk_client, kiyo):
         assert snapshot() == before
 
 
+def test_proxy_letter_sent_refuses_a_wrong_check_digit_at_the_field_like_the_scan_screen(clerk_client, kiyo):
+    from letters import mailing
+
+    with frozen(OPEN_NOW):
+        app = _visit1(clerk_client, kiyo)
+        before = snapshot()
+        sent = {"tracking_number": "1234-5678-9012", "reason": "発送"}  # the check digit would be 3
+        page = confirm(clerk_client, kiyo, "proxy-letter-sent", sent, app)
+        assert field_errors(page, "tracking_number") == [mailing.MSG_CHECK_DIGIT]
+        assert snapshot() == before
+    app.refresh_from_db()
+    assert app.status != "letter_sent"
+
+
 def test_proxy_for_a_child_refused(clerk_client, counter_open):
     child = ResidentFactory(birth_date=dt.date(2015, 1, 1))
     CardFactory(resident=child, expires_on=dt.date(2029, 1, 1))

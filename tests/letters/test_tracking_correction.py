@@ -121,6 +121,8 @@ def test_after_the_list_is_printed_only_a_supervisor_corrects_and_the_list_goes_
     assert letter.tracking_number == tracking(43)
     assert first.stale_at is not None and letter.reference in first.stale_reason
     assert first.history.count() == 2  # the print, then its stale mark
+    history = client.get(reverse("admin:letters_letter_history", args=[letter.pk])).content.decode()
+    assert tracking(2) in history and tracking(43) in history and "ラベルの貼り違い" in history  # old → new, why
     # the clerk sees the stale notice and the re-print offered, on the list page and the batch page
     client.force_login(clerk)
     listing = client.get(reverse("admin:letters_mailingbatch_list", args=[batch.pk]))

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('letters', '0005_letter_print_refusal'),
+        ("letters", "0005_letter_print_refusal"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmailinglistprint',
-            name='stale_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='訂正により古くなった日時'),
+            model_name="historicalmailinglistprint",
+            name="stale_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="訂正により古くなった日時"),
         ),
         migrations.AddField(
-            model_name='historicalmailinglistprint',
-            name='stale_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='古くなった理由'),
+            model_name="historicalmailinglistprint",
+            name="stale_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="古くなった理由"),
         ),
         migrations.AddField(
-            model_name='mailinglistprint',
-            name='stale_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='訂正により古くなった日時'),
+            model_name="mailinglistprint",
+            name="stale_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="訂正により古くなった日時"),
         ),
         migrations.AddField(
-            model_name='mailinglistprint',
-            name='stale_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='古くなった理由'),
+            model_name="mailinglistprint",
+            name="stale_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="古くなった理由"),
         ),
     ]

@@ -11,6 +11,7 @@ class JpkiConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401  (registers the project's deploy checks)
         from .roles import sync_roles
 
         def _sync(sender, using="default", **kwargs):

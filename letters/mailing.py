@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,6 +55,36 @@ def check_tracking_number(value: str) -> str:
     return digits
 
 
+# --- times of the mailing record: never in the future -------------------------------------------
+
+# A posting, a return or a reply is a fact of the past. A time a little ahead of the server's clock is
+# accepted: the clerk reads the time off a wall clock or a terminal whose clock may run a few minutes
+# ahead of the (NTP-synchronised) server, and types 17:00 for an envelope handed over at 16:58. Five
+# minutes covers that; anything later is a slip of the day, month or year and is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class MailingWhen:
+    """What a recorded time is, as the refusal names it."""
+
+    POSTED = _lazy("差出日時")
+    RETURNED = _lazy("返戻日時")
+    REPLIED = _lazy("受理日時")
+
+
+def not_in_future(at: datetime, *, what, now: datetime | None = None, field: str = "at") -> datetime:
+    """``at`` unchanged, or ``ValidationError`` at ``field`` when it is later than now (``CLOCK_SKEW`` allowed)."""
+    now = now or timezone.now()
+    if at > now + CLOCK_SKEW:
+        message = _t("%(what)sが未来になっています（%(at)s）。現在（%(now)s）より後の日時は記録できません。") % {
+            "what": what,
+            "at": f"{timezone.localtime(at):%Y-%m-%d %H:%M}",
+            "now": f"{timezone.localtime(now):%Y-%m-%d %H:%M}",
+        }
+        raise ValidationError({field: message})
+    return at
+
+
 def batch_letters(batch: MailingBatch) -> list[Letter]:
     """The batch's letters in the order of its mailing list (the order they were printed in), without
     a letter replaced by a reprint before it was posted (the reprint, not it, goes in the post)."""
@@ -92,7 +122,7 @@ def batch_record_tracking(
     from .services import letter_record_mailing
 
     reason = recording.require_reason(reason)
-    at = recording.now(at)
+    at = not_in_future(recording.now(at), what=MailingWhen.POSTED)
     batch = MailingBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.render_state != MailingBatch.RenderState.DONE:
         raise ValidationError({"__all__": MSG_NOT_PRINTED})
@@ -252,3 +282,96 @@ def scan_rows(batch: MailingBatch) -> list[dict]:
 
 def local(at: datetime) -> datetime:
     return timezone.localtime(at)
+
+
+# --- correcting a tracking number (お問い合わせ番号の訂正) ----------------------------------------
+#
+# Who: before the batch's 差出票 is printed, the number exists only in these records, so the clerk who
+# scanned the wrong envelope corrects it (as on the scan screen before saving). Once the 差出票 is
+# printed it has gone, or is going, to the post office with the old number and the post office's
+# receipt carries it: changing it then alters a document handed out, so a supervisor (監督者) decides,
+# and the printed 差出票 is marked stale and is to be re-printed (each print stays a stored version).
+
+
+def is_supervisor(user) -> bool:
+    from jpki.roles import SUPERVISOR
+
+    return bool(user.is_active and (user.is_superuser or user.groups.filter(name=SUPERVISOR).exists()))
+
+
+def latest_list_print(batch_id: int | None) -> MailingListPrint | None:
+    """The batch's latest 差出票 print (the one on paper), or ``None`` (no batch, or not printed yet)."""
+    if batch_id is None:
+        return None
+    return MailingListPrint.objects.filter(batch_id=batch_id).order_by("-version").first()
+
+
+def correction_refusal(letter: Letter) -> str:
+    """Why this letter's tracking number cannot be corrected at all (empty when it can)."""
+    if letter.posted_at is None or not letter.tracking_number:
+        return _t("差出が記録され、お問い合わせ番号のある郵便物だけが訂正できます。")
+    return ""
+
+
+def can_correct_tracking(user, letter: Letter) -> bool:
+    """A clerk until the 差出票 is printed, a supervisor always (see the note above)."""
+    if is_supervisor(user):
+        return True
+    return user.has_perm("letters.change_letter") and latest_list_print(letter.batch_id) is None
+
+
+@transaction.atomic
+def letter_correct_tracking(
+    *, letter: Letter, actor, reason: str, tracking_number: str, at: datetime | None = None
+) -> Letter:
+    """Correct a posted letter's tracking number: the new number checked like a scanned one (format,
+    check digit, not another letter's), one history row on the letter (the old number stays in its
+    history), and the batch's printed 差出票, if any, marked stale so that it is re-printed."""
+    reason = recording.require_reason(reason)
+    at = recording.now(at)
+    letter = Letter.objects.get(pk=letter.pk)
+    if letter.batch_id is not None:  # the lock mailing_list_print takes: a print is before or after, never during
+        MailingBatch.objects.select_for_update().get(pk=letter.batch_id)
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    refusal = correction_refusal(letter)
+    if refusal:
+        raise ValidationError({"__all__": refusal})
+    printed = latest_list_print(letter.batch_id)
+    if printed is not None and not is_supervisor(actor):
+        raise ValidationError(
+            {
+                "__all__": _t(
+                    "この差出の差出票は印刷済みです（第%(version)d版）。印刷後のお問い合わせ番号の訂正は監督者が行います。"
+                )
+                % {"version": printed.version}
+            }
+        )
+    if printed is None and not (is_supervisor(actor) or actor.has_perm("letters.change_letter")):
+        raise ValidationError({"__all__": _t("お問い合わせ番号を訂正する権限がありません。")})
+    digits = check_tracking_number(tracking_number)
+    if digits == letter.tracking_number:
+        raise ValidationError(
+            {"tracking_number": _t("今のお問い合わせ番号と同じです。訂正後の番号を入力してください。")}
+        )
+    other = Letter.objects.filter(tracking_number=digits).exclude(pk=letter.pk).values_list("reference", flat=True)
+    if other:
+        raise ValidationError({"tracking_number": MSG_DUPLICATE_IN_DB.format(reference=other[0])})
+    letter.tracking_number = digits
+    # stored texts stay Japanese whatever the screen's language (no gettext for the history)
+    recording.save(letter, actor, f"お問い合わせ番号の訂正: {reason}")
+    if printed is not None and printed.stale_at is None:
+        printed = MailingListPrint.objects.select_for_update().get(pk=printed.pk)
+        printed.stale_at = at
+        printed.stale_reason = f"{letter.reference} のお問い合わせ番号を訂正（{reason}）"[:300]
+        recording.save(printed, actor, f"{letter.reference} のお問い合わせ番号の訂正により差出票が古くなった")
+    return letter
+
+
+def stale_message(printed: MailingListPrint | None) -> str:
+    """The notice that the printed 差出票 no longer matches the records (empty when it does)."""
+    if printed is None or printed.stale_at is None:
+        return ""
+    return _t(
+        "差出票（第%(version)d版）の印刷後にお問い合わせ番号が訂正されました（%(why)s）。"
+        "郵便局に出した差出票と記録が合わないため、差出票を再印刷してください。"
+    ) % {"version": printed.version, "why": printed.stale_reason}

@@ -359,6 +359,10 @@ class MailingListPrint(models.Model):
     page_count = models.PositiveSmallIntegerField(_("ページ数"), default=0)
     letter_count = models.PositiveIntegerField(_("通数"), default=0)
     total_fee = models.PositiveIntegerField(_("料金合計（円）"), default=0)
+    # A tracking number corrected after this print (letters.mailing.letter_correct_tracking): the paper
+    # no longer matches the records and is to be re-printed.
+    stale_at = models.DateTimeField(_("訂正により古くなった日時"), null=True, blank=True)
+    stale_reason = models.CharField(_("古くなった理由"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 

@@ -27,6 +27,7 @@ from residents import recording
 
 from . import render
 from .batches import PrintResult, batch_open, enqueue_render, mailing_batch_print, print_day
+from .mailing import MailingWhen, check_tracking_number, not_in_future
 from .models import (
     TRACKED_MAIL_CLASSES,
     Letter,
@@ -364,7 +365,7 @@ def letter_record_mailing(
     from jpki import services as jpki_services
 
     reason = _require_reason(reason)
-    at = _now(at)
+    at = not_in_future(_now(at), what=MailingWhen.POSTED)
     letter = _mailed_letter(letter)
     if not letter.is_current:
         raise ValidationError(
@@ -376,11 +377,11 @@ def letter_record_mailing(
     if mail_class not in MailClass.values:
         raise ValidationError({"mail_class": _t("郵便の種類が正しくありません。")})
     if mail_class in TRACKED_MAIL_CLASSES:
-        tracking = normalize_tracking_number(tracking_number)
+        tracking = check_tracking_number(tracking_number)  # format and check digit, as the scan screen
         if Letter.objects.filter(tracking_number=tracking).exclude(pk=letter.pk).exists():
             raise ValidationError({"tracking_number": _t("このお問い合わせ番号は既に別の郵便物に使われています。")})
     else:
-        tracking = normalize_tracking_number(tracking_number) if tracking_number else ""
+        tracking = check_tracking_number(tracking_number) if tracking_number else ""
     letter.mail_class = mail_class
     letter.tracking_number = tracking
     letter.posted_at = at
@@ -403,7 +404,7 @@ def letter_record_return(
     from jpki import services as jpki_services
 
     reason = _require_reason(reason)
-    at = _now(at)
+    at = not_in_future(_now(at), what=MailingWhen.RETURNED)
     if return_reason not in ReturnReason.values:
         raise ValidationError({"return_reason": _t("返戻理由を選択してください。")})
     if return_reason == ReturnReason.OTHER and not note.strip():
@@ -438,7 +439,7 @@ def letter_record_reply(*, letter: Letter, actor, reason: str, at: datetime | No
     from jpki import services as jpki_services
 
     reason = _require_reason(reason)
-    at = _now(at)
+    at = not_in_future(_now(at), what=MailingWhen.REPLIED)
     letter = _mailed_letter(letter)
     if letter.posted_at is None:
         raise ValidationError({"letter": _t("差出が記録されていない照会書です。先に差出を記録してください。")})

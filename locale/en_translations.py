@@ -1520,6 +1520,54 @@ EN.update(
 )
 
 
+# s18 mailing: the check digit on every path, no mailing record in the future, correcting a tracking number
+EN.update(
+    {
+        "%(what)sが未来になっています（%(at)s）。現在（%(now)s）より後の日時は記録できません。": (
+            "The %(what)s is in the future (%(at)s). A time later than now (%(now)s) cannot be recorded."
+        ),
+        "差出が記録され、お問い合わせ番号のある郵便物だけが訂正できます。": (
+            "Only a posted letter with a tracking number can be corrected."
+        ),
+        "この差出の差出票は印刷済みです（第%(version)d版）。印刷後のお問い合わせ番号の訂正は監督者が行います。": (
+            "The mailing list of this batch is printed (version %(version)d). After that a supervisor "
+            "corrects tracking numbers."
+        ),
+        "お問い合わせ番号を訂正する権限がありません。": "You may not correct tracking numbers.",
+        "今のお問い合わせ番号と同じです。訂正後の番号を入力してください。": (
+            "This is the current tracking number. Enter the corrected number."
+        ),
+        "差出票（第%(version)d版）の印刷後にお問い合わせ番号が訂正されました（%(why)s）。"
+        "郵便局に出した差出票と記録が合わないため、差出票を再印刷してください。": (
+            "A tracking number was corrected after the mailing list (version %(version)d) was printed "
+            "(%(why)s). The list handed to the post office no longer matches the records: print it again."
+        ),
+        "訂正後のお問い合わせ番号": "Corrected tracking number",
+        "封筒に貼ったラベルの番号を読み取るか入力してください（11〜13桁、末尾はチェックデジット）。": (
+            "Scan or type the number on the envelope's label (11 to 13 digits, the last one a check digit)."
+        ),
+        "訂正の理由": "Reason for the correction",
+        "例: 別の封筒のラベルを読み取っていたため。前の番号は履歴に残ります。": (
+            "e.g. the label of another envelope was scanned. The previous number stays in the history."
+        ),
+        "%(reference)s のお問い合わせ番号を %(number)s に訂正しました。": (
+            "The tracking number of %(reference)s was corrected to %(number)s."
+        ),
+        "この差出の差出票は印刷済みです（第%(version)d版）。訂正すると、その差出票は古くなり、再印刷が必要になります。": (
+            "The mailing list of this batch is printed (version %(version)d). A correction makes it stale; "
+            "it must then be printed again."
+        ),
+        "お問い合わせ番号の訂正": "Correct the tracking number",
+        "お問い合わせ番号を訂正": "Correct the tracking number",
+        "お問い合わせ番号の訂正による差出票の再印刷": "Mailing list printed again after a tracking number correction",
+        "（訂正前の古い版）": "(stale: printed before a correction)",
+        "訂正": "Correct",
+        "訂正により古くなった日時": "Stale since (correction)",
+        "古くなった理由": "Why it is stale",
+    }
+)
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

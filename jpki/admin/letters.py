@@ -271,6 +271,10 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             elif obj.returned_at is None and obj.reply_received_at is None:
                 links.append((reverse("admin:letters_letter_return", args=[obj.pk]), _t("返戻を記録")))
                 links.append((reverse("admin:letters_letter_reply", args=[obj.pk]), _t("回答書の受理を記録")))
+            if obj.posted_at is not None and obj.tracking_number:
+                links.append(
+                    (reverse("admin:letters_letter_tracking_correction", args=[obj.pk]), _t("お問い合わせ番号を訂正"))
+                )
         return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
     @admin.display(description=_("出力記録（直近20件）"))
@@ -293,6 +297,9 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             path("<int:pk>/mailing/", wrap(self.mailing_view), name="letters_letter_mailing"),
             path("<int:pk>/return/", wrap(self.return_view), name="letters_letter_return"),
             path("<int:pk>/reply/", wrap(self.reply_view), name="letters_letter_reply"),
+            path(
+                "<int:pk>/tracking-correction/", wrap(self.correction_view), name="letters_letter_tracking_correction"
+            ),
             path("print-day/", wrap(self.print_day_view), name="letters_letter_print_day"),
             path("ledger/", wrap(self.ledger_view), name="letters_letter_ledger"),
             path("create/<int:application_id>/", wrap(self.create_view), name="letters_letter_create"),
@@ -409,6 +416,11 @@ class LetterAdmin(SafeChangeListMixin, SafeHistoryIdsMixin, ReferenceSearchMixin
             lambda d: services.letter_record_reply(letter=letter, actor=request.user, reason=d["reason"], at=d["at"]),
             initial={"reason": _t("回答書（封入・割印あり）を受理")},
         )
+
+    def correction_view(self, request, pk):
+        from .tracking import correction_view  # the tracking screens' module (it imports this one)
+
+        return correction_view(self, request, pk)
 
     def create_view(self, request, application_id):
         from jpki.models import Application

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jpki.readlog import record_read
 from letters import mailing
-from letters.models import MailingBatch, MailingListPrint
+from letters.models import Letter, MailingBatch, MailingListPrint
 from letters.views import pdf_response
 
 from . import submissions
@@ -84,6 +84,27 @@ class MailingListPrintForm(ReasonForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("再印刷のときは理由を書いてください（例: 郵便局で書き損じたため）。前の版もそのまま保存されます。"),
     )
+
+
+class TrackingCorrectionForm(ReasonForm):
+    tracking_number = forms.CharField(
+        label=_("訂正後のお問い合わせ番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}),
+        help_text=_("封筒に貼ったラベルの番号を読み取るか入力してください（11〜13桁、末尾はチェックデジット）。"),
+    )
+    reason = forms.CharField(
+        label=_("訂正の理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("例: 別の封筒のラベルを読み取っていたため。前の番号は履歴に残ります。"),
+    )
+
+    def clean_tracking_number(self):
+        try:  # the one check of the scan screen and the 差出を記録 form (letters.mailing)
+            return mailing.check_tracking_number(self.cleaned_data["tracking_number"])
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -150,6 +171,10 @@ def tracking_view(model_admin, request, pk):
         "form": form,
         "fields": fields,
         "remaining": sum(1 for row in rows if not row["done"]),
+        "msg_check_digit": _t(mailing.MSG_CHECK_DIGIT),  # the script says what the server would
+        # 「訂正」 beside a recorded number: asked only when one is shown (a constant two queries at most)
+        "can_correct": any(row["done"] and row["letter"].tracking_number for row in rows)
+        and (mailing.latest_list_print(batch.pk) is None or mailing.is_supervisor(request.user)),
         "opts": MailingBatch._meta,
         "back_url": status_url(batch),
         "change_url": reverse("admin:letters_mailingbatch_change", args=[batch.pk]),
@@ -167,9 +192,11 @@ def mailing_list_view(model_admin, request, pk):
     can_print = request.user.has_perm("letters.change_letter")
     missing = mailing.list_missing(batch)
     prints = list(batch.list_prints.select_related("printed_by").order_by("-version"))
+    stale = mailing.stale_message(prints[0] if prints else None)
+    initial_reason = _t("差出票の再印刷") if prints else _t("差出票の印刷")
     form = MailingListPrintForm(
         request.POST if request.method == "POST" else None,
-        initial={"reason": _t("差出票の再印刷") if prints else _t("差出票の印刷")},
+        initial={"reason": _t("お問い合わせ番号の訂正による差出票の再印刷") if stale else initial_reason},
     )
     once = submissions.OneShot(request, submissions.Scope.of(request.user, "letters_mailingbatch_list", obj=batch))
     recorded = None
@@ -202,6 +229,7 @@ def mailing_list_view(model_admin, request, pk):
         "form": form,
         "missing": missing,
         "prints": prints,
+        "stale": stale,
         "can_print": can_print and missing is None,
         "can_record": can_record(request.user),
         "opts": MailingBatch._meta,
@@ -242,4 +270,80 @@ def status_context(request, batch, *, done: bool) -> dict:
         else None,
         "mailing_list_url": reverse("admin:letters_mailingbatch_list", args=[batch.pk]),
         "mailing_list_missing": missing.message if missing else "",
+        "mailing_list_stale": mailing.stale_message(mailing.latest_list_print(batch.pk)),
     }
+
+
+def letter_url(letter) -> str:
+    return reverse("admin:letters_letter_change", args=[letter.pk])
+
+
+def correction_view(model_admin, request, pk):
+    """お問い合わせ番号の訂正 of one posted letter: a clerk until the batch's 差出票 is printed, then a
+    supervisor; the printed 差出票 is then marked stale and its page offers the re-print."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    letter = get_object_or_404(Letter.objects.select_related("application", "application__resident", "batch"), pk=pk)
+    if not mailing.can_correct_tracking(request.user, letter):
+        raise PermissionDenied
+    refusal = mailing.correction_refusal(letter)
+    if refusal:  # not posted, or no number: nothing to correct
+        messages.error(request, refusal)
+        return redirect(letter_url(letter))
+    printed = mailing.latest_list_print(letter.batch_id)
+    form = TrackingCorrectionForm(request.POST if request.method == "POST" else None)
+    once = submissions.OneShot(
+        request,
+        submissions.Scope.of(
+            request.user, "letters_letter_tracking_correction", resident=letter.application.resident_id, obj=letter
+        ),
+    )
+    recorded = None
+    try:
+        recorded = once.recorded()
+        if recorded is None and request.method == "POST" and form.is_valid():
+            done = once.submit(
+                lambda: mailing.letter_correct_tracking(
+                    letter=letter,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    tracking_number=form.cleaned_data["tracking_number"],
+                ),
+                result_url=letter_url,
+            )
+            messages.success(
+                request,
+                _t("%(reference)s のお問い合わせ番号を %(number)s に訂正しました。")
+                % {"reference": done.reference, "number": done.tracking_number_display},
+            )
+            if printed is not None:
+                messages.warning(request, mailing.stale_message(mailing.latest_list_print(letter.batch_id)))
+                return redirect(reverse("admin:letters_mailingbatch_list", args=[letter.batch_id]))
+            return redirect(letter_url(done))
+    except submissions.AlreadyRecorded as exc:
+        recorded = exc.submission
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+    warning = (
+        _t(
+            "この差出の差出票は印刷済みです（第%(version)d版）。訂正すると、その差出票は古くなり、再印刷が必要になります。"
+        )
+        % {"version": printed.version}
+        if printed is not None
+        else None
+    )
+    record_read(request, screen="letter_workflow", residents=[letter.application.resident_id], query=letter.reference)
+    context = {
+        **once.context(),
+        **(submissions.already_recorded_context(recorded, letter_url(letter)) if recorded else {}),
+        **model_admin.admin_site.each_context(request),
+        "title": _("お問い合わせ番号の訂正"),
+        "subtitle": letter.reference,
+        "form": form,
+        "letter": letter,
+        "warning": warning,
+        "confirm": False,
+        "opts": Letter._meta,
+        "back_url": letter_url(letter),
+    }
+    return TemplateResponse(request, "letters/admin/workflow_form.html", context)

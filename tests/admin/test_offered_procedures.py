@@ -118,7 +118,7 @@ def test_visit2_greyed_on_the_day_of_visit1_and_offered_after_the_letter(clerk_c
         letter = letter_services.letter_create(
             kind="inquiry", application=app, actor=clerk, reason="作成", render_now=False
         )
-        letter_services.letter_record_mailing(letter=letter, actor=clerk, reason="差出", tracking_number="555500002222")
+        letter_services.letter_record_mailing(letter=letter, actor=clerk, reason="差出", tracking_number="555500002223")
         page = clerk_client.get(f"/admin/residents/resident/{kiyo.pk}/change/")
         steps = {s["slug"]: s for s in page.context["open_applications"][0]["steps"]}
         assert steps["proxy-visit2"]["url"] is None

@@ -35,8 +35,10 @@ _tracking = itertools.count(1)
 
 
 def tracking_number() -> str:
-    """A distinct 12-digit お問い合わせ番号 (the service refuses one used for another letter)."""
-    return f"5555{next(_tracking):08d}"
+    """A distinct 12-digit お問い合わせ番号 (the service refuses one used for another letter), its check
+    digit right (the leading digits modulo 7)."""
+    body = f"5555{next(_tracking):07d}"
+    return body + str(int(body) % 7)
 
 
 # --- the cases: one resident/application state per workflow in which it succeeds ------------------------
@@ -469,7 +471,7 @@ def _form_token(client, url) -> str:
 def test_letter_mailing_replayed_records_once(clerk, clerk_client, proxy_letter, counter_open):
     url = reverse("admin:letters_letter_mailing", args=[proxy_letter.pk])
     token = _form_token(clerk_client, url)
-    data = {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9012", FIELD: token}
+    data = {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9013", FIELD: token}
     bad = clerk_client.post(url, {**data, "tracking_number": "12-34"})
     assert bad.status_code == 200 and bad.context["submission_token"] == token  # refused: the token is kept
     assert not ProcedureSubmission.objects.exists()

@@ -51,7 +51,7 @@ def proxy_case(clerk, *, mailed=True):
             letter=letter,
             actor=clerk,
             reason="簡易書留で差出",
-            tracking_number="555500001111",
+            tracking_number="555500001114",
             at=VISIT1_AT + dt.timedelta(hours=6),
         )
     app.refresh_from_db()

@@ -337,11 +337,11 @@ def test_proxy_two_visits_end_to_end(clerk_client, kiyo):
         # same day: visit 2 is refused, nothing issued
         page = confirm(clerk_client, kiyo, "proxy-visit2", VISIT2, app)
         assert any("即日" in e or "発送されていません" in e for e in non_field_errors(page))
-        sent = {"tracking_number": "1234-5678-9012", "reason": "照会書発送"}
+        sent = {"tracking_number": "1234-5678-9013", "reason": "照会書発送"}
         assert confirm(clerk_client, kiyo, "proxy-letter-sent", sent, app).status_code == 302
     app.refresh_from_db()
     assert app.status == "letter_sent"
-    assert app.letters.get().tracking_number == "123456789012"  # its own field, not the reason (issue 10)
+    assert app.letters.get().tracking_number == "123456789013"  # its own field, not the reason (issue 10)
     visit2_day = dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
     with frozen(visit2_day):
         assert confirm(clerk_client, kiyo, "proxy-reply", {"reason": "回答書受理"}, app).status_code == 302
@@ -387,6 +387,20 @@ def test_proxy_returned_letter_ends_application(clerk_client, kiyo):
         page = confirm(clerk_client, kiyo, "proxy-visit2", VISIT2, app)
         assert any("返戻" in e for e in non_field_errors(page))
         assert snapshot() == before
+
+
+def test_proxy_letter_sent_refuses_a_wrong_check_digit_at_the_field_like_the_scan_screen(clerk_client, kiyo):
+    from letters import mailing
+
+    with frozen(OPEN_NOW):
+        app = _visit1(clerk_client, kiyo)
+        before = snapshot()
+        sent = {"tracking_number": "1234-5678-9012", "reason": "発送"}  # the check digit would be 3
+        page = confirm(clerk_client, kiyo, "proxy-letter-sent", sent, app)
+        assert field_errors(page, "tracking_number") == [mailing.MSG_CHECK_DIGIT]
+        assert snapshot() == before
+    app.refresh_from_db()
+    assert app.status != "letter_sent"
 
 
 def test_proxy_for_a_child_refused(clerk_client, counter_open):

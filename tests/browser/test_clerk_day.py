@@ -213,7 +213,7 @@ def test_scenario_2_proxy_case_withdrawn(page, live_server, clerk_user, snap):
     with frozen(WEDNESDAY + dt.timedelta(hours=7)):
         page.reload()
         page.click("a[data-procedure=proxy-letter-sent]")
-        page.fill("#id_tracking_number", "1234-5678-9012")
+        page.fill("#id_tracking_number", "1234-5678-9013")
         review(page)
         confirm(page)
         page.click("text=住民画面に戻る")

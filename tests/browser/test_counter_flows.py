@@ -117,7 +117,7 @@ def test_proxy_two_visits_to_issuance(page, live_server, clerk_user, shot):
     # the letter is mailed 簡易書留 with its tracking number
     page.goto(resident_url)
     page.click("a[data-procedure=proxy-letter-sent]")
-    page.fill("#id_tracking_number", "1234-5678-9012")
+    page.fill("#id_tracking_number", "1234-5678-9013")
     tick_outside_hours_if_closed(page)
     review_and_confirm(page, shot, "b3-mailing")
     # the reply comes back

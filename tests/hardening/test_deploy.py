@@ -46,6 +46,7 @@ def production(**extra):
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": HOST,
         "DEBUG": "false",
+        "TRUSTED_PROXY_COUNT": "1",  # behind the README's one TLS proxy
         **extra,
     }
 
@@ -75,8 +76,9 @@ def test_production_with_an_empty_secret_key_does_not_start(tmp_path):
         ({"DEBUG": "true"}, "security.W018"),
         ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
         ({"SECURE_SSL_REDIRECT": "false"}, "security.W008"),
+        ({"TRUSTED_PROXY_COUNT": "0"}, "jpki.W001"),  # the proxy's address logged for every terminal
     ],
-    ids=["weak-key", "debug", "no-hsts", "no-ssl-redirect"],
+    ids=["weak-key", "debug", "no-hsts", "no-ssl-redirect", "no-trusted-proxy"],
 )
 def test_check_deploy_bites(tmp_path, extra, code):
     done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path, **production(**extra))

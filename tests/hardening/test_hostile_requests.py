@@ -175,7 +175,7 @@ def _field_strategy(field):
 PLAUSIBLE_TEXT = {
     "postal": "564-0041",
     "kana": "スズキ　イチロウ",
-    "tracking": "12345678901",
+    "tracking": "12345678903",  # the check digit (mod 7) fits
     "relation": "子",
     "address": "大阪府吹田市山田東1丁目1番1号",
     "name": "鈴木　一郎",

@@ -51,7 +51,8 @@ def individual_number(first_eleven: str) -> str:
 
 MY_NUMBER = individual_number("31415926535")
 WRONG_CHECK_DIGIT = MY_NUMBER[:11] + str((int(MY_NUMBER[11]) + 1) % 10)
-TRACKING = individual_number("12345678901")  # a tracking number whose check digit happens to fit
+# a tracking number whose Japan Post check digit (mod 7) and 個人番号 check digit both fit
+TRACKING = individual_number("12345678905")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 

@@ -16,7 +16,7 @@ from .pdfcheck import text_of
 POSTED = at(2026, 11, 25, 9, 30)
 
 
-def _post(letter, clerk, number="1234-5678-9012"):
+def _post(letter, clerk, number="1234-5678-9013"):
     return services.letter_record_mailing(letter=letter, actor=clerk, reason="差出", tracking_number=number, at=POSTED)
 
 
@@ -79,12 +79,12 @@ def test_bad_tracking_numbers_are_refused(inquiry, clerk, bad):
 
 def test_mailing_marks_the_application_letter_sent(inquiry, clerk):
     letter = _post(inquiry, clerk)
-    assert letter.tracking_number == "123456789012" and letter.tracking_number_display == "1234-5678-9012"
+    assert letter.tracking_number == "123456789013" and letter.tracking_number_display == "1234-5678-9013"
     assert letter.posted_at == POSTED and letter.mail_class == "registered"
     app = Application.objects.get(pk=inquiry.application_id)
     assert app.status == "letter_sent" and app.proxy.stage == "letter_sent"
     with pytest.raises(ValidationError):
-        _post(inquiry, clerk, "1234-5678-9013")
+        _post(inquiry, clerk, "1234-5678-9024")
 
 
 def test_return_ends_the_application_without_issuance(inquiry, clerk):

@@ -84,7 +84,7 @@ def test_admin_mailing_and_return_forms(client, inquiry, clerk):
     assert bad.status_code == 200 and "11〜13桁" in bad.content.decode()
     ok = client.post(
         reverse("admin:letters_letter_mailing", args=[inquiry.pk]),
-        {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9012", **once},
+        {"reason": "差出", "mail_class": "registered", "tracking_number": "1234-5678-9013", **once},
     )
     assert ok.status_code == 302
     ret = client.post(

@@ -1,7 +1,9 @@
 /* The tracking-number scan screen (jpki.admin.tracking): a barcode scanner types the digits and Enter.
    Enter moves to the next field instead of submitting; each number is checked as it is entered
    (11 to 13 digits, Japan Post's check digit: the leading digits modulo 7, duplicates on the page).
-   The server checks everything again: this only spares the clerk a round trip. No inline script. */
+   The server checks everything again: this only spares the clerk a round trip. No inline script.
+   A wrong check digit is told in the server's own words (the form's data-msg-check), so that the
+   scan screen, the 差出を記録 form and the correction say the same thing. */
 (function () {
   "use strict";
   var MSG_FORMAT = "11〜13桁の数字ではありません。";
@@ -40,6 +42,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("tracking-scan-form");
     if (!form) { return; }
+    if (form.dataset.msgCheck) { MSG_CHECK = form.dataset.msgCheck; }
     var inputs = Array.prototype.slice.call(form.querySelectorAll("input[data-scan]"));
     var submit = document.getElementById("tracking-submit");
     inputs.forEach(function (input, index) {

@@ -205,7 +205,7 @@ class Letter(models.Model):
         max_length=13,
         blank=True,
         validators=[RegexValidator(TRACKING_NUMBER_RE, _("お問い合わせ番号は11〜13桁の数字です。"))],
-        help_text=_("簡易書留・特定記録の引受番号（例: 1234-5678-9012）。ハイフンは自動で除かれます。"),
+        help_text=_("簡易書留・特定記録の引受番号（例: 1234-5678-9013）。ハイフンは自動で除かれます。"),
     )
     batch = models.ForeignKey(
         MailingBatch,
@@ -287,7 +287,7 @@ class Letter(models.Model):
 
 
 def format_tracking_number(digits: str) -> str:
-    """1234-5678-9012 style: groups of four from the left, the rest at the end."""
+    """1234-5678-9013 style: groups of four from the left, the rest at the end."""
     if not digits:
         return ""
     groups = [digits[i : i + 4] for i in range(0, len(digits), 4)]

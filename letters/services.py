@@ -334,12 +334,12 @@ def letter_open(*, letter: Letter, actor, action: str, path: str = "") -> bytes:
 
 
 def normalize_tracking_number(value: str) -> str:
-    """'1234-5678-9012' / '１２３４ ５６７８ ９０１２' → '123456789012'; ValidationError if not 11–13 digits."""
+    """'1234-5678-9013' / '１２３４ ５６７８ ９０１３' → '123456789013'; ValidationError if not 11–13 digits."""
     text = unicodedata.normalize("NFKC", value or "")
     digits = re.sub(r"[\s\-‐‑‒–—―ー−]", "", text)
     if not re.fullmatch(r"[0-9]{11,13}", digits):
         raise ValidationError(
-            {"tracking_number": _t("お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9012）。")}
+            {"tracking_number": _t("お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9013）。")}
         )
     return digits
 

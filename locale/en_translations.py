@@ -96,7 +96,7 @@ EN = {
     "代理人の本人確認書類（任意）": "Proxy's identity document (optional)",
     "1回目の来庁では任意です。": "Optional on the first visit.",
     "お問い合わせ番号（簡易書留）": "Tracking number (registered post)",
-    "例: 1234-5678-9012（11〜13桁の数字）": "e.g. 1234-5678-9012 (11 to 13 digits)",
+    "例: 1234-5678-9013（11〜13桁の数字）": "e.g. 1234-5678-9013 (11 to 13 digits)",
     "お問い合わせ番号は11〜13桁の数字です。": "The tracking number has 11 to 13 digits.",
     "返戻理由": "Return reason",
     "備考（その後の対応など）": "Note (follow-up etc.)",
@@ -363,7 +363,7 @@ EN = {
     "再印刷の理由": "Reason for reprinting",
     "例: 印刷不良のため、封入時に汚損したため。前の版のPDFはそのまま保存されます。": "e.g. poor print quality, soiled while being enclosed. The PDF of the previous version is kept.",
     "郵便の種類": "Mail class",
-    "簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9012）。": "Required for registered post and recorded delivery: 11 to 13 digits (e.g. 1234-5678-9012).",
+    "簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9013）。": "Required for registered post and recorded delivery: 11 to 13 digits (e.g. 1234-5678-9013).",
     "差出日時": "Posted at",
     "空欄なら現在時刻": "Leave blank for the current time",
     "返戻の内容（その他の場合）": "Details of the return (for “Other”)",
@@ -462,7 +462,7 @@ EN = {
     "前の版": "Previous version",
     "最新版": "Latest version",
     "作成・再印刷の理由": "Reason for creating / reprinting",
-    "簡易書留・特定記録の引受番号（例: 1234-5678-9012）。ハイフンは自動で除かれます。": "The tracking number of registered post or recorded delivery (e.g. 1234-5678-9012). Hyphens are removed automatically.",
+    "簡易書留・特定記録の引受番号（例: 1234-5678-9013）。ハイフンは自動で除かれます。": "The tracking number of registered post or recorded delivery (e.g. 1234-5678-9013). Hyphens are removed automatically.",
     "一括印刷PDFの開始ページ": "First page in the batch PDF",
     "返戻の備考": "Return note",
     "帳票（照会書など）": "Letter (inquiry letters etc.)",
@@ -1244,8 +1244,8 @@ EN = {
     ),
     "回答書を受理済みの照会書は再印刷できません。": "An inquiry letter whose reply was received cannot be reprinted.",
     "この帳票のPDFはまだ作成されていません。": "The PDF of this letter has not been made yet.",
-    "お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9012）。": (
-        "Enter the tracking number as 11 to 13 digits (e.g. 1234-5678-9012)."
+    "お問い合わせ番号は11〜13桁の数字で入力してください（例: 1234-5678-9013）。": (
+        "Enter the tracking number as 11 to 13 digits (e.g. 1234-5678-9013)."
     ),
     "郵送する帳票ではありません。": "This letter is not one that is mailed.",
     "この照会書は再印刷により差し替えられています。最新版で記録してください。": (

@@ -53,7 +53,7 @@ class MailingForm(ReasonForm):
         label=_("お問い合わせ番号"),
         max_length=20,
         required=False,
-        help_text=_("簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9012）。"),
+        help_text=_("簡易書留・特定記録は必須。11〜13桁の数字（例: 1234-5678-9013）。"),
     )
     at = forms.DateTimeField(label=_("差出日時"), required=False, help_text=_("空欄なら現在時刻"))
 

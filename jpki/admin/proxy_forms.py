@@ -98,7 +98,7 @@ class ProxyLetterSentForm(WorkflowForm):
         label=_("お問い合わせ番号（簡易書留）"),
         required=False,
         max_length=20,
-        help_text=_("例: 1234-5678-9012（11〜13桁の数字）"),
+        help_text=_("例: 1234-5678-9013（11〜13桁の数字）"),
     )
     default_reason = _("照会書兼回答書を発送（簡易書留・転送不要）")
 

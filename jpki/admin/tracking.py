@@ -285,7 +285,16 @@ def correction_view(model_admin, request, pk):
         return HttpResponseNotAllowed(["GET", "POST"])
     letter = get_object_or_404(Letter.objects.select_related("application", "application__resident", "batch"), pk=pk)
     if not mailing.can_correct_tracking(request.user, letter):
-        raise PermissionDenied
+        printed = mailing.latest_list_print(letter.batch_id)
+        if printed is None or not request.user.has_perm("letters.view_letter"):
+            raise PermissionDenied
+        # the letter's page offers the link to everyone who sees it: a clerk after the print is told why
+        messages.error(
+            request,
+            _t("この差出の差出票は印刷済みです（第%(version)d版）。印刷後のお問い合わせ番号の訂正は監督者が行います。")
+            % {"version": printed.version},
+        )
+        return redirect(letter_url(letter))
     refusal = mailing.correction_refusal(letter)
     if refusal:  # not posted, or no number: nothing to correct
         messages.error(request, refusal)

@@ -397,7 +397,7 @@ def test_proxy_letter_sent_refuses_a_wrong_check_digit_at_the_field_like_the_sca
         before = snapshot()
         sent = {"tracking_number": "1234-5678-9012", "reason": "発送"}  # the check digit would be 3
         page = confirm(clerk_client, kiyo, "proxy-letter-sent", sent, app)
-        assert field_errors(page, "tracking_number") == [mailing.MSG_CHECK_DIGIT]
+        assert field_errors(page, "tracking_number") == [str(mailing.MSG_CHECK_DIGIT)]
         assert snapshot() == before
     app.refresh_from_db()
     assert app.status != "letter_sent"

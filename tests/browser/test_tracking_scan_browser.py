@@ -48,7 +48,7 @@ def test_scanner_enters_each_number_and_enter_moves_on(page, live_server, clerk_
     page.keyboard.type(wrong_check_digit(tracking(2)))  # a misread label
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == second[1:]  # stays, marked
-    assert mailing.MSG_CHECK_DIGIT in page.inner_text(f"#row-{letters[1].pk}")  # the server's own words
+    assert str(mailing.MSG_CHECK_DIGIT) in page.inner_text(f"#row-{letters[1].pk}")  # the server's own words
     shot(page, "tracking-scan-wrong-number")
     page.fill(second, tracking(2))
     page.focus(second)

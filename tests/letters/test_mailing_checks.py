@@ -37,7 +37,7 @@ def test_the_service_refuses_a_wrong_check_digit_like_the_scan_screen(inquiry, c
         mailing.check_tracking_number(number)
     with pytest.raises(ValidationError) as single:
         services.letter_record_mailing(letter=inquiry, actor=clerk, reason="差出", tracking_number=number, at=POSTED)
-    assert single.value.message_dict == scan.value.message_dict == {"tracking_number": [mailing.MSG_CHECK_DIGIT]}
+    assert single.value.message_dict == scan.value.message_dict == {"tracking_number": [str(mailing.MSG_CHECK_DIGIT)]}
     inquiry.refresh_from_db()
     assert inquiry.posted_at is None and inquiry.tracking_number == ""
 
@@ -52,8 +52,8 @@ def test_the_single_letter_form_shows_the_check_digit_error_at_its_field(client,
         {"reason": "差出", "mail_class": "registered", "tracking_number": wrong_check_digit(tracking(9))},
     )
     assert page.status_code == 200
-    assert page.context["form"].errors["tracking_number"] == [mailing.MSG_CHECK_DIGIT]
-    assert mailing.MSG_CHECK_DIGIT in page.content.decode()
+    assert page.context["form"].errors["tracking_number"] == [str(mailing.MSG_CHECK_DIGIT)]
+    assert str(mailing.MSG_CHECK_DIGIT) in page.content.decode()
     inquiry.refresh_from_db()
     assert inquiry.posted_at is None and _history_count(inquiry) == before
     assert inquiry.application.status == "awaiting_letter"

@@ -65,7 +65,7 @@ def test_the_clerk_corrects_before_the_list_is_printed_one_history_row_old_numbe
 @pytest.mark.parametrize(
     "typed, message",
     [
-        (wrong_check_digit(tracking(41)), mailing.MSG_CHECK_DIGIT),
+        (wrong_check_digit(tracking(41)), str(mailing.MSG_CHECK_DIGIT)),
         ("1234-56", "11〜13桁の数字"),
         ("same", "今のお問い合わせ番号と同じです"),
         ("other", "既に別の郵便物"),
@@ -103,7 +103,10 @@ def test_after_the_list_is_printed_only_a_supervisor_corrects_and_the_list_goes_
     client.force_login(clerk)
     scan = client.get(reverse("admin:letters_mailingbatch_tracking", args=[batch.pk]))
     assert _url(letter) not in scan.content.decode()
-    assert client.get(_url(letter)).status_code == 403
+    told = client.get(_url(letter), follow=True)  # the letter page's link: sent back with the reason
+    assert told.redirect_chain[-1][0] == reverse("admin:letters_letter_change", args=[letter.pk])
+    assert "印刷後のお問い合わせ番号の訂正は監督者が行います" in told.content.decode()
+    assert client.post(_url(letter), {"tracking_number": tracking(43), "reason": "訂正"}).status_code == 302
     with pytest.raises(ValidationError) as exc:
         mailing.letter_correct_tracking(letter=letter, actor=clerk, reason="訂正", tracking_number=tracking(43))
     assert "監督者が行います" in exc.value.messages[0]

@@ -147,8 +147,7 @@ def queue_view(request, admin_site):
     flt = review_filter(cd)
     page = _page(request)
     if valid:
-        items, has_next = review.review_items(flt, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-        kind_counts = review.counts(review.ReviewFilter(**{**flt.__dict__, "kinds": ()}))
+        items, has_next, kind_counts = review.review_page(flt, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     else:
         items, has_next, kind_counts = [], False, {}
     decorate(items)

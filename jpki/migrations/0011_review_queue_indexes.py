@@ -21,7 +21,7 @@ def create_reason_index(apps, schema_editor):
     reason = "history_change_reason"
     if schema_editor.connection.vendor == "postgresql":
         reason += " varchar_pattern_ops"
-    schema_editor.execute(f"CREATE INDEX {NAME} ON {TABLE} ({reason}, history_date)")
+    schema_editor.execute(f"CREATE INDEX {NAME} ON {TABLE} (history_type, {reason}, history_date)")
 
 
 def drop_reason_index(apps, schema_editor):

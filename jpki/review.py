@@ -425,11 +425,9 @@ def kana_overrides() -> Selection:
         ~Q(name_in_certificate=OuterRef("r_name_now")) | ~Q(address_in_certificate=OuterRef("r_address_now"))
     )
     first = Certificate.objects.filter(application_id=OuterRef("pk")).order_by("created_at", "id")
-    # An application without certificates is dropped before its resident is read (a term on the
-    # application alone is tested before the join): the resident's row is the cost of this source.
-    apps = Application.objects.filter(Exists(Certificate.objects.filter(application_id=OuterRef("pk")))).annotate(
-        r_name_now=F("resident__name"), r_address_now=_address("resident__")
-    )
+    # The applications of the period and their certificates' texts are read from indexes alone
+    # (``app_received_resident_idx``, ``cert_review_texts_idx``); the resident's row is the cost.
+    apps = Application.objects.annotate(r_name_now=F("resident__name"), r_address_now=_address("resident__"))
     return Selection(
         apps.filter(Exists(_override_test(certs, OuterRef(OuterRef("resident_id"))))).annotate(
             r_issued_by=Subquery(

@@ -181,16 +181,8 @@ class Certificate(models.Model):
             models.Index(fields=["status", "revoked_at"], name="cert_status_revoked_idx"),
             # the renewal forecast (jpki.statistics) reads these columns from the index alone
             models.Index(fields=["status", "expires_on", "office", "kind"], name="cert_forecast_idx"),
-            # the review queue's kana-override source (jpki.review) reads these from the index alone
-            models.Index(
-                fields=[
-                    "application",
-                    "name_in_certificate",
-                    "address_in_certificate",
-                    "substituted_name_positions",
-                    "substituted_address_positions",
-                    "created_at",
-                ],
+            models.Index(  # jpki.review: the kana overrides compare these texts without the table row
+                fields=["application", "name_in_certificate", "address_in_certificate"],
                 name="cert_review_texts_idx",
                 condition=models.Q(application__isnull=False),
             ),
@@ -286,8 +278,7 @@ class Application(models.Model):
                 fields=["received_at", "office", "received_by", "kind", "outside_counter_hours", "fee_paid", "fee_due"],
                 name="app_stats_received_idx",
             ),
-            # the review queue (jpki.review): applications of a period and their residents, index only
-            models.Index(fields=["received_at", "resident"], name="app_received_resident_idx"),
+            models.Index(fields=["received_at", "resident"], name="app_received_resident_idx"),  # jpki.review
         ]
 
     def __str__(self):

@@ -1193,6 +1193,24 @@ EN.update(
 )
 
 
+# --- s18review: the review queue at city scale, several items signed off at once ---
+EN.update(
+    {
+        "まとめて確認済みにする": "Mark several as checked",
+        "選択した項目をまとめて確認済みにする": "Mark the selected items as checked",
+        "このページの未確認をまとめて確認済みにする": "Mark every open item of this page as checked",
+        "選択": "Select",
+        "確認：次の項目をまとめて確認済みにします": "Confirm: mark these items as checked",
+        "チェックを外した項目は確認済みにしません。": "Items you untick are not marked as checked.",
+        "確認済みにする項目を選んでください。": "Select the items to mark as checked.",
+        "ご自身が行った処理または確認済みの項目は選べません。外してください。": (
+            "Your own actions and items already checked cannot be selected. Leave them out."
+        ),
+        "%(n)s件を確認済みにしました。": "%(n)s items marked as checked.",
+    }
+)
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

@@ -8,7 +8,7 @@
   0004), hence SQL.
 - ``kana_override`` compares the certificates of each application of the period with its resident:
   the applications' ``(received_at, resident)`` and the certificates' texts (only those issued by an
-  application) are read from indexes alone, without a table row each.
+  application) are read from indexes; a certificate's row is read only when its texts differ.
 """
 
 from django.db import migrations, models
@@ -44,14 +44,7 @@ class Migration(migrations.Migration):
             model_name="certificate",
             index=models.Index(
                 condition=models.Q(("application__isnull", False)),
-                fields=[
-                    "application",
-                    "name_in_certificate",
-                    "address_in_certificate",
-                    "substituted_name_positions",
-                    "substituted_address_positions",
-                    "created_at",
-                ],
+                fields=["application", "name_in_certificate", "address_in_certificate"],
                 name="cert_review_texts_idx",
             ),
         ),

@@ -160,18 +160,27 @@ def _expr(value, output_field=None):
     return value
 
 
-def annotated(src: Source, flt: ReviewFilter | None = None) -> tuple[Selection, QuerySet]:
+def annotated(src: Source, flt: ReviewFilter | None = None, *, lean: bool = False) -> tuple[Selection, QuerySet]:
     """The source's rows with ``r_at``, ``r_actor``, ``r_office``, ``r_resident``, ``r_key``, ``r_obj``
-    and ``r_signed``, filtered by ``flt`` (all in SQL)."""
+    and ``r_signed``, filtered by ``flt`` (all in SQL). ``lean``: only what ``flt`` filters on (for a
+    count: the other expressions would be built in Python for nothing)."""
     sel = src.select()
-    qs = sel.queryset.annotate(
-        r_at=_expr(sel.at),
-        r_actor=_expr(sel.actor),
-        r_office=_expr(sel.office),
-        r_resident=_expr(sel.resident),
-        r_key=Cast("pk", output_field=CharField(max_length=64)),
-        r_obj=F(sel.object_field),
-    ).annotate(r_signed=Exists(ReviewSignOff.objects.filter(kind=src.kind, item_key=OuterRef("r_key"))))
+    values = {
+        "r_at": lambda: _expr(sel.at),
+        "r_actor": lambda: _expr(sel.actor),
+        "r_office": lambda: _expr(sel.office),
+        "r_resident": lambda: _expr(sel.resident),
+        "r_key": lambda: Cast("pk", output_field=CharField(max_length=64)),
+        "r_obj": lambda: F(sel.object_field),
+    }
+    if lean and flt is not None:
+        needed = {"r_at", "r_key"} if flt.status in (OPEN, SIGNED) else {"r_at"}
+        needed |= {"r_office"} if flt.office_id is not None else set()
+        needed |= {"r_actor"} if flt.actor_id is not None else set()
+        values = {name: value for name, value in values.items() if name in needed}
+    qs = sel.queryset.annotate(**{name: value() for name, value in values.items()})
+    if "r_key" in values:
+        qs = qs.annotate(r_signed=Exists(ReviewSignOff.objects.filter(kind=src.kind, item_key=OuterRef("r_key"))))
     if flt is not None:
         if flt.start is not None:
             qs = qs.filter(r_at__gte=flt.start)
@@ -258,7 +267,7 @@ def review_page(
             continue
         if src.kind in wanted:
             streams.append(_rows(src, flt, need))
-        per_kind[src.kind] = annotated(src, flt)[1].count()
+        per_kind[src.kind] = annotated(src, flt, lean=True)[1].count()
     items, more = _merge(streams, offset, limit)
     return items, more, per_kind
 
@@ -277,7 +286,7 @@ def attach_signoffs(items: list[ReviewItem]) -> None:
 
 def counts(flt: ReviewFilter) -> dict[str, int]:
     """The number of items per kind under ``flt`` (one COUNT per source)."""
-    return {src.kind: annotated(src, flt)[1].count() for src in _wanted(flt)}
+    return {src.kind: annotated(src, flt, lean=True)[1].count() for src in _wanted(flt)}
 
 
 def find_item(kind: str, key: str) -> ReviewItem | None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from jpki import services
+from jpki import review, services
 from jpki.models import Application, OutsideHoursRecord
 from jpki.review import REGISTRY
 from letters.models import Letter
@@ -180,3 +180,25 @@ def test_query_counts_of_the_dashboard_and_the_queue(
     with django_assert_num_queries(supervisor_dashboard):
         response = supervisor_client.get(reverse("admin:index"))
     assert dashboard_open(response) == 2 * len(REGISTRY)
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        review.ReviewFilter(),
+        review.ReviewFilter(status=review.ALL),
+        review.ReviewFilter(status=review.SIGNED),
+        review.ReviewFilter(kinds=("kana_override",), status=review.ALL),
+        review.ReviewFilter(kinds=("outside_hours_record",), status=review.ALL),
+        review.ReviewFilter(start=OPEN, status=review.ALL),
+    ],
+)
+def test_page_query_gives_what_items_and_counts_give(mixed_world, clerk, office, flt):
+    clerk2 = UserFactory(username="clerk2", office=office)
+    build_mixed_world(clerk2, office, SupervisorFactory(username="f2"), SupervisorFactory(username="e2"), tag="8")
+    for offset, limit in ((0, 50), (0, 3), (2, 3), (17, 2)):
+        items, more, per_kind = review.review_page(flt, offset=offset, limit=limit)
+        expected_items, expected_more = review.review_items(flt, offset=offset, limit=limit)
+        assert [(i.kind, i.key) for i in items] == [(i.kind, i.key) for i in expected_items]
+        assert more == expected_more
+        assert per_kind == review.counts(review.ReviewFilter(**{**flt.__dict__, "kinds": ()}))

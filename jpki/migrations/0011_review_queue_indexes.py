@@ -20,7 +20,7 @@ NAME = "res_hist_reason_date_idx"
 def create_reason_index(apps, schema_editor):
     reason = "history_change_reason"
     if schema_editor.connection.vendor == "postgresql":
-        reason += " varchar_pattern_ops"
+        reason += " text_pattern_ops"  # the reason is a text column (SIMPLE_HISTORY_..._USE_TEXT_FIELD)
     schema_editor.execute(f"CREATE INDEX {NAME} ON {TABLE} (history_type, {reason}, history_date)")
 
 

@@ -160,11 +160,14 @@ def _expr(value, output_field=None):
     return value
 
 
-def annotated(src: Source, flt: ReviewFilter | None = None, *, lean: bool = False) -> tuple[Selection, QuerySet]:
+def annotated(
+    src: Source, flt: ReviewFilter | None = None, *, lean: bool = False, sel: Selection | None = None
+) -> tuple[Selection, QuerySet]:
     """The source's rows with ``r_at``, ``r_actor``, ``r_office``, ``r_resident``, ``r_key``, ``r_obj``
     and ``r_signed``, filtered by ``flt`` (all in SQL). ``lean``: only what ``flt`` filters on (for a
-    count: the other expressions would be built in Python for nothing)."""
-    sel = src.select()
+    count: the other expressions would be built in Python for nothing); ``sel``: ``src.select()`` when
+    the caller has it already (a source builds its querysets in Python each time)."""
+    sel = sel or src.select()
     values = {
         "r_at": lambda: _expr(sel.at),
         "r_actor": lambda: _expr(sel.actor),
@@ -219,17 +222,17 @@ def _item(src: Source, sel: Selection, row: dict) -> ReviewItem:
 _BASE_VALUES = ("r_at", "r_actor", "r_office", "r_resident", "r_key", "r_obj", "r_signed")
 
 
-def _rows(src: Source, flt: ReviewFilter, limit: int) -> list[ReviewItem]:
-    sel, qs = annotated(src, flt)
+def _rows(src: Source, flt: ReviewFilter, limit: int, sel: Selection | None = None) -> list[ReviewItem]:
+    sel, qs = annotated(src, flt, sel=sel)
     rows = qs.order_by("-r_at", "-pk").values(*_BASE_VALUES, *sel.fields)[:limit]
     return [_item(src, sel, r) for r in rows]
 
 
-def _rows_and_count(src: Source, flt: ReviewFilter, limit: int) -> tuple[list[ReviewItem], int]:
+def _rows_and_count(src: Source, flt: ReviewFilter, limit: int, sel: Selection) -> tuple[list[ReviewItem], int]:
     """The first ``limit`` rows of a source and the number of all its rows under ``flt``, in one query:
     the source's filter is evaluated once (``COUNT(*) OVER ()``), not once for the rows and again for
     the count. No row means a count of 0."""
-    sel, qs = annotated(src, flt)
+    sel, qs = annotated(src, flt, sel=sel)
     qs = qs.annotate(r_total=Window(Count("pk")))
     rows = list(qs.order_by("-r_at", "-pk").values(*_BASE_VALUES, "r_total", *sel.fields)[:limit])
     return [_item(src, sel, r) for r in rows], (rows[0]["r_total"] if rows else 0)
@@ -262,12 +265,12 @@ def review_page(
     for src in REGISTRY.values():
         sel = src.select()
         if src.kind in wanted and sel.count_with_rows:
-            rows, per_kind[src.kind] = _rows_and_count(src, flt, need)
+            rows, per_kind[src.kind] = _rows_and_count(src, flt, need, sel)
             streams.append(rows)
             continue
         if src.kind in wanted:
-            streams.append(_rows(src, flt, need))
-        per_kind[src.kind] = annotated(src, flt, lean=True)[1].count()
+            streams.append(_rows(src, flt, need, sel))
+        per_kind[src.kind] = annotated(src, flt, lean=True, sel=sel)[1].count()
     items, more = _merge(streams, offset, limit)
     return items, more, per_kind
 

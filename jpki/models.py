@@ -181,6 +181,11 @@ class Certificate(models.Model):
             models.Index(fields=["status", "revoked_at"], name="cert_status_revoked_idx"),
             # the renewal forecast (jpki.statistics) reads these columns from the index alone
             models.Index(fields=["status", "expires_on", "office", "kind"], name="cert_forecast_idx"),
+            models.Index(  # jpki.review: the kana overrides compare these texts without the table row
+                fields=["application", "name_in_certificate", "address_in_certificate"],
+                name="cert_review_texts_idx",
+                condition=models.Q(application__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -273,6 +278,7 @@ class Application(models.Model):
                 fields=["received_at", "office", "received_by", "kind", "outside_counter_hours", "fee_paid", "fee_due"],
                 name="app_stats_received_idx",
             ),
+            models.Index(fields=["received_at", "resident"], name="app_received_resident_idx"),  # jpki.review
         ]
 
     def __str__(self):

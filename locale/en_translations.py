@@ -1568,6 +1568,43 @@ EN.update(
 )
 
 
+# --- s18review: the review queue at city scale, several items signed off at once ---
+EN.update(
+    {
+        "まとめて確認済みにする": "Mark several as checked",
+        "選択した項目をまとめて確認済みにする": "Mark the selected items as checked",
+        "このページの未確認をまとめて確認済みにする": "Mark every open item of this page as checked",
+        "選択": "Select",
+        "確認：次の項目をまとめて確認済みにします": "Confirm: mark these items as checked",
+        "チェックを外した項目は確認済みにしません。": "Items you untick are not marked as checked.",
+        "確認済みにする項目を選んでください。": "Select the items to mark as checked.",
+        "ご自身が行った処理または確認済みの項目は選べません。外してください。": (
+            "Your own actions and items already checked cannot be selected. Leave them out."
+        ),
+        "%(n)s件を確認済みにしました。": "%(n)s items marked as checked.",
+    }
+)
+
+
+# s18 review: the sign-off of several items, in English
+EN.update(
+    {
+        "確認済みにする項目を選んでください。": "Choose the items to mark as checked.",
+        "一度に確認済みにできるのは%(max)d件までです。": "At most %(max)d items can be marked as checked at once.",
+        "ご自身が行った処理が含まれています（%(items)s）。別の監督者が確認してください。": (
+            "The selection includes your own actions (%(items)s). Another supervisor must check them."
+        ),
+        "確認待ちの一覧にない項目が含まれています（%(items)s）。画面を開き直してください。": (
+            "The selection includes items no longer in the review queue (%(items)s). Open the page again."
+        ),
+        "既に確認済みの項目が含まれています（%(items)s）。画面を開き直してください。": (
+            "The selection includes items already checked (%(items)s). Open the page again."
+        ),
+        " ほか%(count)d件": " and %(count)d more",
+    }
+)
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

@@ -4,7 +4,8 @@ The items and their sources are defined in ``jpki.review`` (the letters' in ``le
 screen filters them by kind, office, clerk (who did it), period and state, shows them newest first
 with the resident and a link to the record, and signs one off with a comment: form → confirm →
 result, with the single-use token of the workflows (``submissions``), through
-``jpki.services.review_sign_off``. The pages are in the read log (they name residents).
+``jpki.services.review_sign_off``; several chosen items at once with one comment through
+``jpki.services.review_sign_off_many``. The pages are in the read log (they name residents).
 
 The sign-off records are listed read-only under 確認済みの記録 (``ReviewSignOffAdmin``), which also
 carries the URLs of the queue and of the statistics (``jpki.admin.stats``).
@@ -13,6 +14,7 @@ carries the URLs of the queue and of the statistics (``jpki.admin.stats``).
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -147,8 +149,7 @@ def queue_view(request, admin_site):
     flt = review_filter(cd)
     page = _page(request)
     if valid:
-        items, has_next = review.review_items(flt, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-        kind_counts = review.counts(review.ReviewFilter(**{**flt.__dict__, "kinds": ()}))
+        items, has_next, kind_counts = review.review_page(flt, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     else:
         items, has_next, kind_counts = [], False, {}
     decorate(items)
@@ -176,6 +177,9 @@ def queue_view(request, admin_site):
         "prev_query": f"{base}&p={page - 1}" if base else f"p={page - 1}",
         "today": today,
         "can_sign": request.user.has_perm(SIGN_PERMISSION),
+        "sign_page_query": urlencode(
+            [("item", f"{i.kind}:{i.key}") for i in items if i.signoff is None and i.actor_id != request.user.pk]
+        ),
         "opts": ReviewSignOff._meta,
     }
     request.current_app = admin_site.name
@@ -281,6 +285,106 @@ def sign_view(request, admin_site):
     return TemplateResponse(request, "admin/jpki/review_sign.html", context)
 
 
+def _selected(request) -> list[review.ReviewItem] | None:
+    """The items chosen in the queue (``item=kind:key``, repeated), as the queue shows them; None when
+    more than a sign-off may hold."""
+    source = request.POST if request.method == "POST" else request.GET
+    pairs = []
+    for value in source.getlist("item"):
+        kind, _sep, key = str(value).partition(":")
+        if key.isdigit() and len(key) < 20 and (kind, key) not in pairs:
+            pairs.append((kind, key))
+    if len(pairs) > services.review.MANY_MAX:
+        return None
+    items = [item for item in (review.find_item(kind, key) for kind, key in pairs) if item is not None]
+    review.attach_signoffs(items)
+    decorate(items)
+    return items
+
+
+def sign_many_view(request, admin_site):
+    """Sign off the items chosen in the queue with one comment: GET form (the items, each can be
+    left out) → POST review (confirm) → POST confirm → back to the queue. One transaction, one
+    sign-off record per item (``services.review_sign_off_many``)."""
+    if not request.user.has_perm(SIGN_PERMISSION):
+        raise PermissionDenied
+    queue_url = reverse("admin:jpki_review")
+    items = _selected(request)
+    if items is None:
+        messages.error(request, gettext(services.review.MSG_MANY_TOO_MANY) % {"max": services.review.MANY_MAX})
+        return HttpResponseRedirect(queue_url)
+    if not items:
+        messages.error(request, gettext("確認済みにする項目を選んでください。"))
+        return HttpResponseRedirect(queue_url)
+    scope = submissions.Scope.of(request.user, "review:many")
+    step, token, nonce = "form", None, submissions.new_nonce()
+    if request.method == "POST":
+        posted = request.POST.get(submissions.FIELD)
+        try:
+            done = submissions.claimed(posted, scope)
+            nonce = submissions.nonce_of(posted) or nonce
+        except submissions.StaleToken:
+            done = None
+        if done is not None:
+            messages.info(request, submissions.MSG_ALREADY_RECORDED)
+            return HttpResponseRedirect(queue_url)
+        form = SignOffForm(request.POST)
+        action = request.POST.get("_step", "review")
+        if action != "edit" and form.is_valid():
+            keys = sorted(f"{i.kind}:{i.key}" for i in items)
+            content = {"items": ",".join(keys), **submissions.form_content(form)}
+            token = submissions.issue(scope, content, nonce=nonce)
+            try:
+                problems = [i for i in items if i.signoff is not None or i.actor_id == request.user.pk]
+                if problems:
+                    raise ValidationError(
+                        {"__all__": gettext("ご自身が行った処理または確認済みの項目は選べません。外してください。")}
+                    )
+                if action == "confirm":
+                    signed = submissions.submit_once(
+                        posted,
+                        scope,
+                        lambda: services.review_sign_off_many(
+                            items=[(i.kind, i.key) for i in items],
+                            actor=request.user,
+                            comment=form.cleaned_data["comment"],
+                        ),
+                        content=content,
+                        result_url=lambda _s: queue_url,
+                    )
+                    messages.success(request, gettext("%(n)s件を確認済みにしました。") % {"n": len(signed)})
+                    return HttpResponseRedirect(queue_url)
+                step = "confirm"
+            except submissions.AlreadyRecorded:
+                messages.info(request, submissions.MSG_ALREADY_RECORDED)
+                return HttpResponseRedirect(queue_url)
+            except submissions.StaleToken as exc:
+                nonce, token = submissions.new_nonce(), None
+                form.add_error(None, exc.messages)
+            except ValidationError as exc:
+                for field_name, errs in exc.message_dict.items():
+                    form.add_error(None if field_name not in form.fields else field_name, errs)
+                step = "form"
+        elif action == "edit":
+            form = SignOffForm(initial={"comment": request.POST.get("comment", "")})
+    else:
+        form = SignOffForm()
+    record_read(request, screen="review_sign_many", residents=[i.resident_id for i in items if i.resident_id])
+    context = {
+        **admin_site.each_context(request),
+        "title": _("まとめて確認済みにする"),
+        "items": items,
+        "form": form,
+        "step": step,
+        "submission_field": submissions.FIELD,
+        "submission_value": token if step == "confirm" else nonce,
+        "queue_url": queue_url,
+        "opts": ReviewSignOff._meta,
+    }
+    request.current_app = admin_site.name
+    return TemplateResponse(request, "admin/jpki/review_sign_many.html", context)
+
+
 def dashboard_panel(user) -> dict | None:
     """For the dashboard: open items of the last ``DASHBOARD_DAYS`` days per kind (supervisors only)."""
     if not user.has_perm(PERMISSION):
@@ -327,6 +431,11 @@ class ReviewSignOffAdmin(admin.ModelAdmin):
         return [
             path("queue/", site.admin_view(lambda request: queue_view(request, site)), name="jpki_review"),
             path("queue/sign/", site.admin_view(lambda request: sign_view(request, site)), name="jpki_review_sign"),
+            path(
+                "queue/sign-many/",
+                site.admin_view(lambda request: sign_many_view(request, site)),
+                name="jpki_review_sign_many",
+            ),
             path("statistics/", site.admin_view(lambda request: stats.stats_view(request, site)), name="jpki_stats"),
         ] + super().get_urls()
 

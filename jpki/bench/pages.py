@@ -6,7 +6,7 @@ for each page we keep the median and p95 wall time (ms) and the number of SQL qu
 (:class:`~django.test.utils.CaptureQueriesContext`). The same pages are then requested under the
 stock admin configuration (``jpki.bench.stock_urls``) as the baseline.
 
-Nothing here writes domain records except the bench login itself (user, groups, staff profile);
+Nothing here writes domain records except the bench logins (users, groups, staff profiles);
 the pages may log what they log for any user (the resident page's RecordView row, sessions).
 """
 
@@ -34,6 +34,7 @@ from jpki.models import Application, Card, Certificate, Office, StaffProfile
 from jpki.roles import COUNTER_STAFF, SUPERVISOR
 
 BENCH_USERNAME = "bench-supervisor"
+BENCH_CLERK_USERNAME = "bench-clerk"  # counter staff only: the dashboard without the review panel
 STOCK_URLCONF = "jpki.bench.stock_urls"
 SEARCH_TERMS = (  # (key, label, query)
     ("search_kana_kata", "search: kana prefix ヤマダ", "ヤマダ"),
@@ -46,16 +47,17 @@ SEARCH_TERMS = (  # (key, label, query)
 # --- the login ------------------------------------------------------------------------------------
 
 
-def ensure_bench_user(username: str = BENCH_USERNAME):
+def ensure_bench_user(username: str = BENCH_USERNAME, roles: tuple[str, ...] = (SUPERVISOR, COUNTER_STAFF)):
     """The supervisor the bench logs in as (created once; the only record the bench writes).
 
     A supervisor who also has the counter-staff role, as the team's roles define them
-    (``jpki.roles``), with a staff profile at the main office.
+    (``jpki.roles``), with a staff profile at the main office; with ``roles=(COUNTER_STAFF,)`` the
+    clerk whose dashboard is the baseline of the supervisor's.
     """
     from jpki.roles import sync_roles
 
     User = get_user_model()
-    if not Group.objects.filter(name__in=[SUPERVISOR, COUNTER_STAFF]).count() == 2:
+    if not Group.objects.filter(name__in=roles).count() == len(roles):
         sync_roles()
     user, created = User.objects.get_or_create(
         username=username, defaults={"is_staff": True, "is_active": True, "last_name": "ベンチ", "first_name": "監督者"}
@@ -66,7 +68,7 @@ def ensure_bench_user(username: str = BENCH_USERNAME):
     elif not (user.is_staff and user.is_active):
         user.is_staff = user.is_active = True
         user.save(update_fields=["is_staff", "is_active"])
-    user.groups.add(*Group.objects.filter(name__in=[SUPERVISOR, COUNTER_STAFF]))
+    user.groups.add(*Group.objects.filter(name__in=roles))
     if not StaffProfile.objects.filter(user=user).exists():
         office = Office.objects.filter(is_active=True).order_by("kind", "code").first() or Office.objects.first()
         if office is None:
@@ -85,6 +87,7 @@ class Page:
     url: str | None  # the project's page
     stock_url: str | None  # the same page in the stock admin (jpki.bench.stock_urls), None = no baseline
     note: str = ""
+    as_clerk: bool = False  # requested as the bench clerk (counter staff only) instead of the supervisor
 
 
 def _reverse(name: str, args=None, *, stock: bool = False) -> str:
@@ -208,7 +211,17 @@ def discover_pages(user, today: date | None = None) -> list[Page]:
             "dashboard (admin index)",
             reverse("admin:index"),
             _reverse("admin:index", stock=True),
-            note="stock: Django's index without dashboard",
+            note="as the bench supervisor, with the review panel (確認待ち); stock: Django's index without dashboard",
+        )
+    )
+    pages.append(
+        Page(
+            "dashboard_clerk",
+            "dashboard, as a clerk",
+            reverse("admin:index"),
+            None,
+            note="counter staff only: the same dashboard without the review panel",
+            as_clerk=True,
         )
     )
     audit = _audit_url()
@@ -235,7 +248,7 @@ def supervisor_desk_pages(today: date) -> list[Page]:
         return []
     year = urlencode({"date_from": (today - timedelta(days=365)).isoformat(), "date_to": today.isoformat()})
     pages = [
-        Page("review_queue", "review queue (open items)", queue, None, note="no stock counterpart"),
+        Page("review_queue", "review queue (open, last 30 days)", queue, None, note="the default period"),
         Page("review_all", "review queue (all, 1 year)", f"{queue}?status=all&{year}", None),
     ]
     for section in ("activity", "forecast", "proxy", "operations"):
@@ -325,11 +338,15 @@ def run_pages(
     results: dict[str, list[Result | None]] = {p.key: [None, None] for p in pages}
     client = Client()
     client.force_login(user)
+    clerk_client = None
+    if any(p.as_clerk and p.url for p in pages):
+        clerk_client = Client()
+        clerk_client.force_login(ensure_bench_user(BENCH_CLERK_USERNAME, roles=(COUNTER_STAFF,)))
     for page in pages:
         if page.url:
             if progress:
                 progress(f"  {page.label} …")
-            results[page.key][0] = measure(client, page.url, iterations)
+            results[page.key][0] = measure(clerk_client if page.as_clerk else client, page.url, iterations)
     with override_settings(ROOT_URLCONF=STOCK_URLCONF):
         stock_client = Client()
         stock_client.force_login(user)

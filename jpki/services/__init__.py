@@ -66,6 +66,7 @@ from .register import (
 )
 from .review import (
     review_sign_off,
+    review_sign_off_many,
 )
 from .staff import (
     office_save,
@@ -111,6 +112,7 @@ __all__ = [
     "office_save",
     "staff_profile_save",
     "review_sign_off",
+    "review_sign_off_many",
     "counter_hours",
     "card_validity_change",
     "card_validity_new_expiry",

@@ -93,7 +93,7 @@ def letter_story(clerk, office):
         kind="inquiry", application=application, actor=clerk, reason="照会書の作成", at=at(2026, 11, 24, 15, 0)
     )
     letter_services.letter_record_mailing(
-        letter=letter, actor=clerk, reason="簡易書留で差出", tracking_number="123456789012", at=at(2026, 11, 25, 9, 30)
+        letter=letter, actor=clerk, reason="簡易書留で差出", tracking_number="123456789013", at=at(2026, 11, 25, 9, 30)
     )
     return Letter.objects.get(pk=letter.pk)
 
@@ -176,7 +176,7 @@ def test_letter_version_shows_the_mailing(supervisor_client, letter_story):
     assert page.status_code == 200
     values = field_values(page)
     assert values["帳票の種類"][0] == "照会書兼回答書"
-    assert values["お問い合わせ番号"] == ("123456789012", "—")
+    assert values["お問い合わせ番号"] == ("123456789013", "—")
     assert values["差出日時"][0] == "2026年11月25日9:30"
     assert values["郵便の種類"][0] != "registered" and values["申請"][0].startswith("新規発行")
     assert values["最新版"][0] == "はい"

@@ -79,7 +79,7 @@ class CardsMixin:
         juki_card = None
         # legacy 住基カード (2003-2015), for some older residents
         if age >= 35 and rng.random() < 0.035:
-            lo = max(date(2003, 8, 25).toordinal(), p.birth_ord + 15 * 366)
+            lo = max(date(2003, 8, 25).toordinal(), p.birth_ord + 15 * 366, p.arrival_ord + 14)
             hi = min(date(2015, 12, 21).toordinal(), end_ord)
             o = self._counter_day(rng, lo, hi) if lo < hi else None
             if o is not None:

@@ -7,6 +7,7 @@ documents are recorded by kind, issuer and the last 4 characters of their number
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -144,7 +145,7 @@ class Certificate(models.Model):
         verbose_name=_("申請"),
     )
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("発行窓口"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
 

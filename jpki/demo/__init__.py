@@ -5,7 +5,15 @@ counter applications, for trying the system out and for load tests.
 Suita's size (about 300,000 cards, 550,000 certificates and 50,000 applications) in a few
 minutes. Everything is written with ``simple_history.utils.bulk_create_with_history``: the
 history row of each object *is* the record of its creation, by the system user ``demo`` with the
-change reason ``デモデータ作成``. Nothing is ever updated or deleted here.
+change reason ``デモデータ作成``. Nothing is deleted, and nothing is updated except the address of
+a resident who moved within the city (``bulk_update_with_history``).
+
+The register's history tells the truth about the simulated time: a resident's history row of
+creation is dated at their birth or arrival (at the earliest 2002-08-05), with the address they
+had then; a move within the city is a history row of change dated at the move (when the signing
+certificate was revoked, 基本4情報の変更). Every certificate records its simulated moment of issue
+(``created_at``) and carries the register's name and address at that moment, so the review queue's
+kana overrides (``jpki.review``) list only the deliberate ones below.
 
 Data
 ----
@@ -46,6 +54,17 @@ when the database has no residents yet (not with ``--append``).
  9  中村正男 ナカムラ マサオ  adult ward (成年被後見人); card, user certificate only
 10  髙橋幸子 タカハシ サチコ  髙 = U+9AD9; certificate name 高橋　幸子, position 0 substituted
 ==  ==================  ==============================================================
+
+After them, the genuine kana overrides (:data:`KANA_OVERRIDE_RESIDENTS`): a character without a
+代替文字 in the name, certificates issued at the counter in the last months with the name the clerk
+typed (kana for that part, no substituted position). They are the review queue's only items of
+「かなで入力した証明書の氏名・住所」.
+
+==  ==================  ==============================================================
+11  山𥔎和夫 ヤマサキ カズオ  𥔎 = U+2550E; certificate name 山サキ　和夫 (23 days ago)
+12  藤原𠀋二 フジワラ ジョウジ 𠀋 = U+2000B; certificate name 藤原　ジョウ二 (61 days ago)
+13  𥔎田里美 サキタ サトミ    certificate name サキ田　里美 (104 days ago)
+==  ==================  ==============================================================
 """
 
 from .city import CityBuilder, build_city
@@ -54,6 +73,7 @@ from .common import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_RESIDENTS,
     DEMO_USERNAME,
+    KANA_OVERRIDE_RESIDENTS,
     SCENARIO_RESIDENTS,
     TOKYO,
     RefusedError,
@@ -64,6 +84,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_RESIDENTS",
     "DEMO_USERNAME",
+    "KANA_OVERRIDE_RESIDENTS",
     "SCENARIO_RESIDENTS",
     "TOKYO",
     "CityBuilder",

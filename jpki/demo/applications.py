@@ -12,6 +12,7 @@ from residents.models import Resident
 
 from .common import (
     _TOWN_BY_NAME,
+    KANA_OVERRIDE_RESIDENTS,
     MAIN_OFFICE_CODE,
     PROXY_RELATIONS,
     REASON_CARD_REISSUE,
@@ -492,7 +493,8 @@ class ApplicationsMixin:
     def _scenario(self, chunk: _Chunk, rng):
         """The people of SCENARIOS.md, with exactly the records the scenarios start from."""
         people = {}
-        for key, name, kana, sex, birth, town, block, building in SCENARIO_RESIDENTS:
+        typed_names = {row[0]: (row[8], row[9]) for row in KANA_OVERRIDE_RESIDENTS}
+        for key, name, kana, sex, birth, town, block, building, *_typed in SCENARIO_RESIDENTS + KANA_OVERRIDE_RESIDENTS:
             town_row = _TOWN_BY_NAME[town]
             res = Resident(
                 name=name,
@@ -507,6 +509,7 @@ class ApplicationsMixin:
                 is_adult_ward=key == "masao",
                 **self._search_keys(name, kana),
             )
+            res._history_date = self._registered_at(birth.toordinal())
             chunk.residents.append(res)
             address = res.address_town + block + (f"　{building}" if building else "")
             people[key] = _Person(
@@ -571,6 +574,20 @@ class ApplicationsMixin:
         # 7. 髙橋幸子 (U+9AD9): both certificates valid, the certificate name 高橋 with position 0.
         c = card("sachiko", "2022-11-28", office=self.office_pk["kishibe"])
         certs("sachiko", c, "2022-11-28")
+        # Genuine kana overrides: a character without a 代替文字 in the name, the certificates issued at
+        # the counter with the name the clerk typed (kana for that part).
+        for key, (typed, days_ago) in typed_names.items():
+            p = people[key]
+            c = card(key, "2021-09-13", office=self.office_pk[p.office])
+            o = self._prev_day(self.today_ord - days_ago)
+            app = self._application(rng, p, c, o, "new", "self", signing=True, user=True)
+            self._self_docs(chunk, rng, app, p)
+            chunk.apps.append(app)
+            expires = rules.certificate_expiry(
+                issued_on=date.fromordinal(o), birth_date=p.birth, card_expires_on=c.expires_on
+            )
+            for kind in ("user", "signing"):
+                self._add_cert(chunk, p, c, kind, o, expires, app, name=typed)
         # fix the few random things: expired/valid by today
         for cert in chunk.certs:
             if cert.status == "valid" and cert.expires_on < self.today:

@@ -17,6 +17,7 @@ from .common import (
     REASON_LOSS,
     REASON_RENEWAL,
     REASON_REQUESTED,
+    TOKYO,
     _Person,
     certificate_text,
 )
@@ -66,7 +67,7 @@ class CardsMixin:
         )
 
     def _cards_for(self, chunk, rng, p: _Person, age: int):
-        first = len(chunk.certs)
+        first = p.cert_start = len(chunk.certs)
         self._cards_for_inner(chunk, rng, p, age)
         today = self.today
         for cert in chunk.certs[first:]:  # whatever outlived its expiry has expired by today
@@ -78,7 +79,7 @@ class CardsMixin:
         juki_card = None
         # legacy 住基カード (2003-2015), for some older residents
         if age >= 35 and rng.random() < 0.035:
-            lo = max(date(2003, 8, 25).toordinal(), p.birth_ord + 15 * 366)
+            lo = max(date(2003, 8, 25).toordinal(), p.birth_ord + 15 * 366, p.arrival_ord + 14)
             hi = min(date(2015, 12, 21).toordinal(), end_ord)
             o = self._counter_day(rng, lo, hi) if lo < hi else None
             if o is not None:
@@ -202,12 +203,30 @@ class CardsMixin:
         return "active", None, None
 
     # ---------------------------------------------------------------- certificates
-    def _add_cert(self, chunk, p: _Person, card, kind: str, issue_ord: int, expires: date, app, *, address=None):
-        name_text, name_pos = certificate_text(p.res.name)
-        addr_text, addr_pos = certificate_text(address or p.address)
+    def _issued_at(self, issue_ord: int, app, serial: str) -> datetime:
+        """When the issuance was recorded: at the end of its application, else during counter hours on
+        the day of issue (derived from the serial: the random sequence stays as it was)."""
+        if app is not None:
+            return app.completed_at or app.received_at
+        d = date.fromordinal(issue_ord)
+        minute = 9 * 60 + 5 + int(serial[-6:]) * 37 % (8 * 60)
+        return min(datetime(d.year, d.month, d.day, minute // 60, minute % 60, tzinfo=TOKYO), self.now)
+
+    def _add_cert(
+        self, chunk, p: _Person, card, kind: str, issue_ord: int, expires: date, app, *, address=None, name=None
+    ):
+        """A certificate with the register's name and address at its issue (``name``: the name the clerk
+        typed, kana for a character without a 代替文字: no substituted position)."""
+        serial = self._serial()
+        created_at = self._issued_at(issue_ord, app, serial)
+        name_text, name_pos = (name, []) if name else certificate_text(p.res.name)
+        if address is None:
+            address = p.move[2] if p.move is not None and created_at < p.move[0] else p.address
+        addr_text, addr_pos = certificate_text(address)
         cert = Certificate(
             kind=kind,
-            serial=self._serial(),
+            serial=serial,
+            created_at=created_at,
             issued_on=date.fromordinal(issue_ord),
             expires_on=expires,
             status="valid",
@@ -312,13 +331,21 @@ class CardsMixin:
             if r < 0.05 and fate == "active" and t + 40 < self.last_event_ord:
                 m = self._snap(rng.randint(t + 30, self.last_event_ord), self.last_event_ord)
             if m is not None:
-                town, _postal, block, building, _office = self._address(rng)
-                signing.address_in_certificate, signing.substituted_address_positions = certificate_text(
-                    town + block + (f"　{building}" if building else "")
-                )
-                self._end_cert(signing, "revoked", self._moment(rng, m), REASON_BASIC_INFO_CHANGE)
+                # the register had the old address until the move (history rows of creation and of the
+                # change, ``_flush``); every certificate issued before it carries the old address
+                town, postal, block, building, _office = self._address(rng)
+                old_address = town + block + (f"　{building}" if building else "")
+                moved_at = self._moment(rng, m)
+                p.move = (moved_at, (postal, town, block, building), old_address)
+                chunk.moves.append(p)
+                text = certificate_text(old_address)
+                for cert in chunk.certs[p.cert_start :]:
+                    if cert.created_at < moved_at:
+                        cert.address_in_certificate, cert.substituted_address_positions = text
+                self._end_cert(signing, "revoked", moved_at, REASON_BASIC_INFO_CHANGE)
                 if rng.random() < 0.6 and m < self.last_event_ord:
-                    s = self._counter_day(rng, m, min(self.last_event_ord, m + 60))
+                    # a new signing certificate on a later day (after the move was recorded)
+                    s = self._counter_day(rng, m + 1, min(self.last_event_ord, m + 60))
                     if s is not None and s < user.expires_on.toordinal():
                         s_date = date.fromordinal(s)
                         s_exp = rules.certificate_expiry(

@@ -140,7 +140,54 @@ SCENARIO_RESIDENTS = (
     ("masao", "中村　正男", "ナカムラ　マサオ", "male", date(1946, 1, 30), "佐竹台", "4丁目2番8号", ""),
     ("sachiko", "髙橋　幸子", "タカハシ　サチコ", "female", date(1971, 12, 8), "岸部北", "1丁目20番5号", ""),
 )
-SCENARIO_KANA = frozenset(row[2] for row in SCENARIO_RESIDENTS)
+# Genuine kana overrides (the review queue's 「かなで入力した証明書の氏名・住所」): residents whose name has a
+# character outside the certificate's set with no 代替文字, so the clerk typed the certificate name with
+# the kana reading for that part (DOMAIN.md). Created after the scenario people, in this order, each
+# with certificates issued at the counter in the last months; nobody else in the demo city is one.
+# key, name, kana, sex, birth date, town, block, building, certificate name typed by the clerk,
+# days before today of the issuance
+KANA_OVERRIDE_RESIDENTS = (
+    (
+        "kazuo",
+        "山\U0002550e　和夫",
+        "ヤマサキ　カズオ",
+        "male",
+        date(1958, 4, 2),
+        "泉町",
+        "2丁目8番15号",
+        "",
+        "山サキ　和夫",
+        23,
+    ),
+    (
+        "joji",
+        "藤原　\U0002000b二",
+        "フジワラ　ジョウジ",
+        "male",
+        date(1972, 10, 19),
+        "内本町",
+        "1丁目4番9号",
+        "",
+        "藤原　ジョウ二",
+        61,
+    ),
+    (
+        "satomi",
+        "\U0002550e田　里美",
+        "サキタ　サトミ",
+        "female",
+        date(1989, 1, 27),
+        "片山町",
+        "3丁目11番6号",
+        "",
+        "サキ田　里美",
+        104,
+    ),
+)
+SCENARIO_KANA = frozenset(row[2] for row in SCENARIO_RESIDENTS + KANA_OVERRIDE_RESIDENTS)
+# The register's history starts at a resident's birth or arrival, at the earliest when the
+# basic resident register network started (before any card of the demo city).
+REGISTER_HISTORY_START = date(2002, 8, 5)
 
 _TOWN_BY_NAME = {row[0]: row for row in TOWNS}
 
@@ -230,6 +277,7 @@ class _Chunk:
     docs: list = field(default_factory=list)
     active: list = field(default_factory=list)  # (person, card, user cert, signing cert) of active cards
     people: list = field(default_factory=list)  # the random residents' _Person records
+    moves: list = field(default_factory=list)  # the _Person records of residents who moved within the city
 
 
 @dataclass
@@ -246,6 +294,10 @@ class _Person:
     office: str  # nearest office code
     address: str
     arrival_ord: int  # first day the person could have got a card here
+    cert_start: int = 0  # index in the chunk's certificates of this person's first one
+    # a move within the city: (moment, the register's address parts before it (postal code, town,
+    # block, building), the full address before it); the register has the new one after it
+    move: tuple | None = None
 
 
 # Upper bounds of rows per resident, for the id ranges of the SQLite staging copies.

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from residents.models import Resident
 
 from .common import (
+    REGISTER_HISTORY_START,
     SCENARIO_KANA,
     SERIAL_PREFIX,
     TOKYO,
@@ -82,6 +83,12 @@ class PeopleMixin:
             minute = 9 * 60 + rng.randrange(0, 8 * 60 + 20)
         d = date.fromordinal(o)
         return datetime(d.year, d.month, d.day, minute // 60, minute % 60, rng.randrange(60), tzinfo=TOKYO)
+
+    def _registered_at(self, o: int) -> datetime:
+        """When the register's history of a resident born or arrived on day ``o`` starts: that day at
+        9:00 (at the earliest :data:`REGISTER_HISTORY_START`, never after now), before any card."""
+        d = date.fromordinal(max(o, REGISTER_HISTORY_START.toordinal()))
+        return min(datetime(d.year, d.month, d.day, 9, 0, tzinfo=TOKYO), self.now)
 
     def _office(self, rng, near: str) -> int:
         if rng.random() < 0.6:
@@ -215,6 +222,7 @@ class PeopleMixin:
                 is_adult_ward=ward,
                 **self._search_keys(name, kana),
             )
+            res._history_date = self._registered_at(arrival_ord)  # the date of the history row of creation
             chunk.residents.append(res)
             address = town + block + (f"　{building}" if building else "")
             person = _Person(res, birth, birth_ord, ward, stay_cap, status, gone_ord, office, address, arrival_ord)

@@ -7,7 +7,7 @@ import os
 import time
 
 from django.db import connection, transaction
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from jpki.models import Application, Card, Certificate, IdentityDocument, ProxyAuthorization
 from residents.models import Resident
@@ -331,8 +331,22 @@ class StagingMixin:
             if not res.resident_key:
                 res.resident_key = f"D{self._key_next:010d}"
                 self._key_next += 1
+        # Residents who moved within the city: the history row of creation holds the address before the
+        # move (dated at their registration, ``Resident._history_date``), a history row of change dated
+        # at the move holds the register's address now.
+        address_fields = ("postal_code", "address_town", "address_block", "address_building")
+        movers = [(p.res, [getattr(p.res, f) for f in address_fields]) for p in chunk.moves]
+        for p in chunk.moves:
+            for name, value in zip(address_fields, p.move[1], strict=True):
+                setattr(p.res, name, value)
         with transaction.atomic():
             bulk_create_with_history(chunk.residents, Resident, **kw)
+            for (res, now_values), p in zip(movers, chunk.moves, strict=True):
+                for name, value in zip(address_fields, now_values, strict=True):
+                    setattr(res, name, value)
+                res._history_date = p.move[0]
+            if movers:
+                bulk_update_with_history([res for res, _v in movers], Resident, list(address_fields), **kw)
             for card in chunk.cards:
                 card.resident_id = card._res.pk
             bulk_create_with_history(chunk.cards, Card, **kw)

@@ -1605,6 +1605,10 @@ EN.update(
 )
 
 
+# s18: django-axes' app in the admin
+EN.update({"ログイン試行の記録": "Login attempts"})
+
+
 def _unquote(lines: list[str]) -> str:
     """The text of a msgid/msgstr written over one or more quoted lines."""
     text = "".join(line[line.index('"') + 1 : line.rindex('"')] for line in lines)

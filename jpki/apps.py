@@ -1,6 +1,5 @@
 """The certificate domain's app: cards, certificates, applications, proxies; roles synced after migrate."""
 
-from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -29,10 +28,3 @@ class JpkiConfig(AppConfig):
         pre_delete.connect(
             refuse_staff_account_deletion, sender=get_user_model(), dispatch_uid="jpki_no_staff_delete", weak=False
         )
-
-
-class AxesConfig(axes_apps.AppConfig):
-    """django-axes (login throttling) as staff see it in the admin: its app has no verbose name of its
-    own (the sidebar said "Axes"); its model and field names come from the project's catalogues."""
-
-    verbose_name = _("ログイン試行の記録")

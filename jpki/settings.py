@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
-    "jpki.apps.AxesConfig",  # django-axes with a Japanese name in the admin
+    "jpki.axes_app.AxesConfig",  # django-axes with a Japanese name in the admin
     "django_tasks",
     "django_tasks_db",
     "jpki",

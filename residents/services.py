@@ -89,9 +89,8 @@ def _clean(resident: Resident) -> None:
         raise ValidationError({"birth_date": _t("生年月日が未来の日付になっています。")})
 
 
-def resident_register(*, actor, reason: str, **fields) -> Resident:
-    """Register a resident (住民登録, as copied from the register)."""
-    reason = require_reason(reason)
+def _check_register_fields(fields: dict) -> None:
+    """Only the register's editable fields, and every required one filled; else ``ValidationError``."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -104,6 +103,12 @@ def resident_register(*, actor, reason: str, **fields) -> Resident:
     }
     if missing:
         raise ValidationError(missing)
+
+
+def resident_register(*, actor, reason: str, **fields) -> Resident:
+    """Register a resident (住民登録, as copied from the register)."""
+    reason = require_reason(reason)
+    _check_register_fields(fields)
     resident = Resident(**nfc_fields(fields))
     _clean(resident)
     with transaction.atomic():
@@ -123,18 +128,7 @@ def resident_move_in(*, actor, reason: str, resident_key: str, on: date, **field
     Callers with consequences (counter hours) call this inside their own transaction."""
     reason = require_reason(reason)
     key = clean_resident_key(resident_key)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            {"__all__": _t("登録できない項目です: %(fields)s") % {"fields": ", ".join(sorted(unknown))}}
-        )
-    missing = {
-        f: _t("%(field)sを入力してください。") % {"field": FIELD_LABELS[f]}
-        for f in REQUIRED_FIELDS
-        if not fields.get(f)
-    }
-    if missing:
-        raise ValidationError(missing)
+    _check_register_fields(fields)
     if not isinstance(on, date) or isinstance(on, datetime) or on > timezone.localdate():
         raise ValidationError({"on": _t("異動日が正しくありません（未来の日付は記録できません）。")})
     if isinstance(fields["birth_date"], date) and on < fields["birth_date"]:

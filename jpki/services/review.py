@@ -29,14 +29,20 @@ MSG_COMMENT = _lazy("確認の内容をコメントに入力してください�
 COMMENT_MAX = 1000
 
 
-def review_sign_off(*, kind: str, key: str, actor, comment: str, at: datetime | None = None) -> ReviewSignOff:
-    """Mark the review item ``kind``/``key`` 確認済み by ``actor`` with ``comment``; the new record."""
+def _clean_comment(comment: str) -> str:
+    """The sign-off's comment, stripped: required, at most ``COMMENT_MAX`` characters, no 個人番号."""
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": MSG_COMMENT})
     if len(comment) > COMMENT_MAX:
         raise ValidationError({"comment": _t("コメントは%(max)s文字以内で入力してください。") % {"max": COMMENT_MAX}})
     safety.check_text(comment, "comment")
+    return comment
+
+
+def review_sign_off(*, kind: str, key: str, actor, comment: str, at: datetime | None = None) -> ReviewSignOff:
+    """Mark the review item ``kind``/``key`` 確認済み by ``actor`` with ``comment``; the new record."""
+    comment = _clean_comment(comment)
     at = _now(at)
     try:
         with transaction.atomic():
@@ -75,12 +81,7 @@ def review_sign_off_many(*, items, actor, comment: str, at: datetime | None = No
     ``ReviewSignOff`` (and its history row) per item, all or nothing. ``items`` are ``(kind, key)``
     pairs; each is looked up again through its source. An item that the supervisor did themselves,
     one no longer in the queue or one already signed off refuses the whole sign-off, naming them."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise ValidationError({"comment": MSG_COMMENT})
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": _t("コメントは%(max)s文字以内で入力してください。") % {"max": COMMENT_MAX}})
-    safety.check_text(comment, "comment")
+    comment = _clean_comment(comment)
     pairs = list(dict.fromkeys((str(kind), str(key)) for kind, key in items))
     if not pairs:
         raise ValidationError({"__all__": MSG_MANY_NONE})
